@@ -50,6 +50,12 @@ export class UnsupportedMediaTypeError extends defineError('UNSUPPORTED_MEDIA_TY
 export class RateLimitedError extends defineError('RATE_LIMITED', 429, true) {}
 export class FeatureDisabledError extends defineError('FEATURE_DISABLED', 404) {}
 
+// Sessions (src/sessions): the store's refusals, turned into responses like every other AppError
+export class SessionNotFoundError extends defineError('SESSION_NOT_FOUND', 404) {}
+export class SessionBusyError extends defineError('SESSION_BUSY', 409, true) {}
+export class StaleLockError extends defineError('STALE_LOCK', 409) {}
+export class SessionFingerprintMismatchError extends defineError('SESSION_FINGERPRINT_MISMATCH', 403) {}
+
 // 5xx: ours or a dependency's
 export class InternalError extends defineError('INTERNAL_ERROR', 500) {}
 export class ServiceUnavailableError extends defineError('SERVICE_UNAVAILABLE', 503, true) {}
@@ -57,6 +63,7 @@ export class DatabaseUnavailableError extends defineError('DATABASE_UNAVAILABLE'
 export class ShuttingDownError extends defineError('SHUTTING_DOWN', 503, true) {}
 export class UpstreamError extends defineError('UPSTREAM_ERROR', 502, true) {}
 export class UpstreamTimeoutError extends defineError('UPSTREAM_TIMEOUT', 504, true) {}
+export class SessionStoreUnavailableError extends defineError('SESSION_STORE_UNAVAILABLE', 503, true) {}
 
 export function isAppError(value: unknown): value is AppError {
   return value instanceof AppError;

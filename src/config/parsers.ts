@@ -83,6 +83,11 @@ export function text(defaultValue?: string) {
     .transform((raw) => (raw === undefined || raw.trim() === '' ? defaultValue : raw.trim()));
 }
 
+/** The URL with any password in its user info replaced by `***`, for error messages (`scheme://user:***@host`). */
+export function redactUrl(raw: string): string {
+  return raw.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/?#@:]*):[^/?#]*@/i, '$1:***@');
+}
+
 /** An absolute http(s) URL, or absent. */
 export function url() {
   return z
@@ -95,7 +100,7 @@ export function url() {
         if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error('protocol');
         return parsed.toString();
       } catch {
-        ctx.addIssue({ code: 'custom', message: `expected an http(s) URL, got "${raw}"` });
+        ctx.addIssue({ code: 'custom', message: `expected an http(s) URL, got "${redactUrl(raw)}"` });
         return z.NEVER;
       }
     });

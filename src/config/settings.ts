@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import { redactUrl } from './parsers.js';
 import { envSchema, SECRET_ENV_NAMES, type RawEnv } from './schema.js';
 
 export class ConfigError extends Error {
@@ -44,32 +45,59 @@ export function parseDatabaseUrl(url: string, cwd = process.cwd()): DatabaseTarg
   return 'expected a sqlite:/// or postgresql:// URL';
 }
 
-function buildSettings(raw: RawEnv, problems: { variable: string; message: string }[]) {
-  const problem = (variable: keyof RawEnv, message: string) => problems.push({ variable, message });
+interface Problem {
+  variable: string;
+  message: string;
+  /** Other variables the check read: when one of them is malformed, its default stood in and the check is moot. */
+  dependsOn?: (keyof RawEnv)[];
+}
+
+/** The password inside a URL's user info (as written and decoded), so logs can mask it; none when absent. */
+function urlPasswords(raw: string | undefined): string[] {
+  if (!raw) return [];
+  try {
+    const written = new URL(raw).password;
+    if (!written) return [];
+    const decoded = decodeURIComponent(written);
+    return decoded === written ? [written] : [written, decoded];
+  } catch {
+    return [];
+  }
+}
+
+function buildSettings(raw: RawEnv, problems: Problem[]) {
+  const problem = (variable: keyof RawEnv, message: string, dependsOn: (keyof RawEnv)[] = []) =>
+    problems.push({ variable, message, dependsOn });
   const production = raw.ENVIRONMENT === 'production';
   const debug = raw.DEBUG ?? raw.ENVIRONMENT === 'development';
 
   let secretKey = raw.SECRET_KEY;
   let secretKeyGenerated = false;
   if (!secretKey) {
-    if (production) problem('SECRET_KEY', 'required in production (at least 32 characters; `npx frontline keygen` makes one)');
+    if (production) {
+      problem('SECRET_KEY', 'required in production (at least 32 characters; `npx frontline keygen` makes one)', ['ENVIRONMENT']);
+    }
     secretKey = randomBytes(32).toString('base64url');
     secretKeyGenerated = true;
   } else if (secretKey.length < 32 && production) {
-    problem('SECRET_KEY', 'expected at least 32 characters in production');
+    problem('SECRET_KEY', 'expected at least 32 characters in production', ['ENVIRONMENT']);
   }
 
   const database = parseDatabaseUrl(raw.DATABASE_URL!);
-  if (typeof database === 'string') problem('DATABASE_URL', `${database}, got "${raw.DATABASE_URL}"`);
+  if (typeof database === 'string') problem('DATABASE_URL', `${database}, got "${redactUrl(raw.DATABASE_URL!)}"`);
 
   const sessionStore = raw.USE_SHARED_CONTEXT ? 'redis' : raw.SESSION_STORE_TYPE;
   const rateLimitStorage =
     raw.RATE_LIMIT_STORAGE === 'auto' ? (sessionStore === 'redis' ? 'redis' : 'memory') : raw.RATE_LIMIT_STORAGE;
   const redisNeeded = sessionStore === 'redis' || rateLimitStorage === 'redis';
   if (raw.REDIS_URL && !/^rediss?:\/\//i.test(raw.REDIS_URL)) {
-    problem('REDIS_URL', `expected a redis:// or rediss:// URL, got "${raw.REDIS_URL}"`);
+    problem('REDIS_URL', `expected a redis:// or rediss:// URL, got "${redactUrl(raw.REDIS_URL)}"`);
   } else if (redisNeeded && !raw.REDIS_URL) {
-    problem('REDIS_URL', `required when SESSION_STORE_TYPE=redis or RATE_LIMIT_STORAGE=redis (e.g. redis://127.0.0.1:6379/0)`);
+    problem('REDIS_URL', `required when SESSION_STORE_TYPE=redis or RATE_LIMIT_STORAGE=redis (e.g. redis://127.0.0.1:6379/0)`, [
+      'SESSION_STORE_TYPE',
+      'USE_SHARED_CONTEXT',
+      'RATE_LIMIT_STORAGE',
+    ]);
   }
 
   const encryptionEnabled = raw.SESSION_ENCRYPTION_ENABLED ?? true;
@@ -77,6 +105,7 @@ function buildSettings(raw: RawEnv, problems: { variable: string; message: strin
     problem(
       'SESSION_ENCRYPTION_KEY',
       'required with SESSION_STORE_TYPE=redis and SESSION_ENCRYPTION_ENABLED=true: run `npx frontline keygen` and set the key it prints',
+      ['SESSION_STORE_TYPE', 'USE_SHARED_CONTEXT', 'SESSION_ENCRYPTION_ENABLED'],
     );
   }
 
@@ -84,15 +113,24 @@ function buildSettings(raw: RawEnv, problems: { variable: string; message: strin
     problem('API_PREFIX', `expected a path starting with "/" and not ending with one, got "${raw.API_PREFIX}"`);
   }
   if (raw.RAG_CHUNK_OVERLAP >= raw.RAG_CHUNK_SIZE) {
-    problem('RAG_CHUNK_OVERLAP', `expected less than RAG_CHUNK_SIZE (${raw.RAG_CHUNK_SIZE}), got ${raw.RAG_CHUNK_OVERLAP}`);
+    problem('RAG_CHUNK_OVERLAP', `expected less than RAG_CHUNK_SIZE (${raw.RAG_CHUNK_SIZE}), got ${raw.RAG_CHUNK_OVERLAP}`, [
+      'RAG_CHUNK_SIZE',
+    ]);
   }
   const badTypes = raw.ALLOWED_FILE_TYPES.filter((ext) => !/^\.[a-z0-9]+$/i.test(ext));
   if (badTypes.length > 0) problem('ALLOWED_FILE_TYPES', `expected extensions like ".pdf", got ${badTypes.join(', ')}`);
   if (raw.AI_PROVIDER === 'azure' && (!raw.AZURE_OPENAI_ENDPOINT || !raw.AZURE_OPENAI_API_KEY)) {
-    problem('AZURE_OPENAI_ENDPOINT', 'AZURE_OPENAI_ENDPOINT and AZURE_OPENAI_API_KEY are required with AI_PROVIDER=azure');
+    problem('AZURE_OPENAI_ENDPOINT', 'AZURE_OPENAI_ENDPOINT and AZURE_OPENAI_API_KEY are required with AI_PROVIDER=azure', [
+      'AI_PROVIDER',
+    ]);
+  }
+  for (const devSwitch of ['DEV_SLOW_MODE', 'DEV_MOCK_AI'] as const) {
+    if (raw[devSwitch] && (production || raw.ENVIRONMENT === 'staging')) {
+      problem(devSwitch, 'development switches are refused in staging and production', ['ENVIRONMENT']);
+    }
   }
   if (raw.ENABLE_TELEMETRY && !raw.OTLP_ENDPOINT) {
-    problem('OTLP_ENDPOINT', 'required when ENABLE_TELEMETRY=true (e.g. http://127.0.0.1:4318)');
+    problem('OTLP_ENDPOINT', 'required when ENABLE_TELEMETRY=true (e.g. http://127.0.0.1:4318)', ['ENABLE_TELEMETRY']);
   }
 
   return {
@@ -262,7 +300,11 @@ function buildSettings(raw: RawEnv, problems: { variable: string; message: strin
       slowMode: raw.DEV_SLOW_MODE,
     },
     /** Every secret value present, so log redaction can also catch secrets echoed inside free text. */
-    secretValues: SECRET_ENV_NAMES.map((name) => raw[name]).filter((v): v is string => typeof v === 'string' && v.length >= 6),
+    secretValues: [
+      ...SECRET_ENV_NAMES.map((name) => raw[name]),
+      ...urlPasswords(raw.DATABASE_URL),
+      ...urlPasswords(raw.REDIS_URL),
+    ].filter((v): v is string => typeof v === 'string' && v.length >= 6),
   };
 }
 
@@ -285,14 +327,26 @@ function deepFreeze<T>(value: T): T {
 /** Reads settings from an environment map (process.env by default). Throws ConfigError listing every problem. */
 export function loadSettings(env: Record<string, string | undefined> = process.env): Settings {
   const parsed = envSchema.safeParse(env);
-  const problems: { variable: string; message: string }[] = [];
   if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
-      problems.push({ variable: String(issue.path[0] ?? '(environment)'), message: issue.message });
+    const problems: Problem[] = parsed.error.issues.map((issue) => ({
+      variable: String(issue.path[0] ?? '(environment)'),
+      message: issue.message,
+    }));
+    // One message must name every bad variable, so the checks across variables run too: on the environment with
+    // the malformed values left out (their defaults stand in), keeping only the findings no malformed value fed.
+    const malformed = new Set(problems.map((p) => p.variable));
+    const rest = envSchema.safeParse(Object.fromEntries(Object.entries(env).filter(([name]) => !malformed.has(name))));
+    if (rest.success) {
+      const crossProblems: Problem[] = [];
+      buildSettings(rest.data, crossProblems);
+      problems.push(
+        ...crossProblems.filter((p) => !malformed.has(p.variable) && !(p.dependsOn ?? []).some((name) => malformed.has(name))),
+      );
     }
-    throw new ConfigError(problems);
+    throw new ConfigError(problems.map(({ variable, message }) => ({ variable, message })));
   }
+  const problems: Problem[] = [];
   const settings = buildSettings(parsed.data, problems);
-  if (problems.length > 0) throw new ConfigError(problems);
+  if (problems.length > 0) throw new ConfigError(problems.map(({ variable, message }) => ({ variable, message })));
   return deepFreeze(settings) as Settings;
 }

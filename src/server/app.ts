@@ -1,0 +1,97 @@
+/**
+ * buildApp(services) -> the Fastify instance with every plugin and route group registered. createApp(settings)
+ * builds the services too and closes them with the app; it is what `frontline serve` and the tests use.
+ */
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { Settings } from '../config/index.js';
+import { createLogger, type Logger } from '../telemetry/logger.js';
+import { tracingPlugin } from '../telemetry/tracing.js';
+import { healthRoutes } from './health/routes.js';
+import { isProbe } from './probes.js';
+import { devSlowModePlugin } from './plugins/dev-slow-mode.js';
+import { errorsPlugin } from './plugins/errors.js';
+import { metricsRoute } from './plugins/metrics.js';
+import { openApiPlugin } from './plugins/openapi.js';
+import { rateLimitPlugin } from './plugins/rate-limit.js';
+import { generateRequestId, requestContextPlugin } from './plugins/request-context.js';
+import { securityPlugin } from './plugins/security.js';
+import { createServices, type Services } from './services.js';
+import { PACKAGE_VERSION } from './version.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    services: Services;
+  }
+}
+
+export async function buildApp(services: Services): Promise<FastifyInstance> {
+  const { settings, logger } = services;
+  const app = Fastify({
+    // pino's Logger is a FastifyBaseLogger; the cast keeps the instance's type the default one plugins expect.
+    loggerInstance: logger as FastifyBaseLogger,
+    genReqId: generateRequestId,
+    logController: new LogController({
+      requestIdLogLabel: 'requestId',
+      // Probes are polled every few seconds; logging each would drown the lines that matter.
+      disableRequestLogging: (request) => isProbe(request.url),
+    }),
+    bodyLimit: settings.api.bodyLimit,
+    trustProxy: settings.api.trustProxy,
+    return503OnClosing: true,
+    // Keep-alive sockets that sit idle are closed at shutdown; requests in flight are let finish.
+    forceCloseConnections: 'idle',
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.decorate('services', services);
+  // While draining, ask keep-alive clients to close after their response so shutdown is not held open.
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (services.readiness.isShuttingDown) reply.header('Connection', 'close');
+    return payload;
+  });
+
+  await app.register(errorsPlugin);
+  await app.register(requestContextPlugin, { metrics: services.metrics });
+  if (settings.telemetry.tracingEnabled) await app.register(tracingPlugin);
+  await app.register(securityPlugin, { corsOrigins: settings.api.corsOrigins });
+  await app.register(rateLimitPlugin, { settings: settings.rateLimit, redis: services.redis });
+  if (settings.api.docsEnabled) {
+    await app.register(openApiPlugin, { title: settings.app.name, version: settings.app.version ?? PACKAGE_VERSION });
+  }
+
+  // Config refuses DEV_SLOW_MODE in staging and production.
+  if (settings.dev.slowMode) await app.register(devSlowModePlugin, {});
+
+  await app.register(healthRoutes, { services });
+  if (settings.telemetry.metricsEnabled) await app.register(metricsRoute, { metrics: services.metrics });
+
+  await app.register(
+    async (api) => {
+      // Route groups of later features (sessions, chat, knowledge, tickets, admin) register here.
+      void api;
+    },
+    { prefix: settings.api.prefix },
+  );
+
+  return app;
+}
+
+export interface CreateAppOptions {
+  logger?: Logger;
+}
+
+/** Builds services and app together; closing the app stops background tasks and closes every connection. */
+export async function createApp(settings: Settings, options: CreateAppOptions = {}): Promise<FastifyInstance> {
+  const logger = options.logger ?? createLogger(settings);
+  const services = await createServices(settings, logger);
+  try {
+    const app = await buildApp(services);
+    app.addHook('onClose', async () => services.close());
+    return app;
+  } catch (error) {
+    await services.close();
+    throw error;
+  }
+}

@@ -1,0 +1,30 @@
+/**
+ * Rate limiting from RATE_LIMIT_*: a fixed window of RATE_LIMIT_REQUESTS per RATE_LIMIT_PERIOD per client,
+ * counted in memory on one instance or in Redis when instances share it. Probes (/health*, /metrics) are not
+ * limited: an orchestrator polling them must never be locked out.
+ */
+import rateLimit from '@fastify/rate-limit';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import type { Redis } from 'ioredis';
+import type { Settings } from '../../config/index.js';
+import { RateLimitedError } from '../../errors.js';
+import { isProbe } from '../probes.js';
+
+
+export const rateLimitPlugin = fp(
+  async (app: FastifyInstance, options: { settings: Settings['rateLimit']; redis?: Redis }) => {
+    const { settings, redis } = options;
+    if (!settings.enabled) return;
+    await app.register(rateLimit, {
+      global: true,
+      max: settings.max,
+      timeWindow: settings.windowMs,
+      ...(settings.storage === 'redis' && redis ? { redis, nameSpace: 'frontline:ratelimit:' } : {}),
+      allowList: (request) => isProbe(request.url),
+      errorResponseBuilder: (_request, context) =>
+        new RateLimitedError(`Too many requests: the limit is ${context.max} per ${context.after}. Retry after ${context.after}.`),
+    });
+  },
+  { name: 'frontline-rate-limit' },
+);

@@ -1,0 +1,107 @@
+/**
+ * The shared infrastructure of one running service, built once and decorated onto the Fastify instance:
+ * settings, logger, metrics, the relational database (migrated), Redis when configured, readiness checks and
+ * periodic tasks. Start-up fails fast, with a message saying what is missing, when a required dependency
+ * does not answer.
+ */
+import type { Redis } from 'ioredis';
+import type { Settings } from '../config/index.js';
+import { ServiceUnavailableError } from '../errors.js';
+import { openDatabase, type DatabaseHandle } from '../storage/database.js';
+import { createRepositories, type Repositories } from '../storage/index.js';
+import { migrateToLatest } from '../storage/migrate.js';
+import { createRedisClient, pingRedis } from '../storage/redis.js';
+import type { Logger } from '../telemetry/logger.js';
+import { createMetrics, type Metrics } from '../telemetry/metrics.js';
+import { createQueryTracer } from '../telemetry/tracing.js';
+import { PeriodicTasks } from './periodic-tasks.js';
+import { Readiness } from './readiness.js';
+
+export interface Services {
+  settings: Settings;
+  logger: Logger;
+  metrics: Metrics;
+  database: DatabaseHandle;
+  repositories: Repositories;
+  redis?: Redis;
+  readiness: Readiness;
+  tasks: PeriodicTasks;
+  /** Closes everything this object opened; safe to call twice. */
+  close(): Promise<void>;
+}
+
+export async function createServices(settings: Settings, logger: Logger): Promise<Services> {
+  const metrics = createMetrics();
+  const readiness = new Readiness();
+  const tasks = new PeriodicTasks(logger);
+  const closers: (() => Promise<unknown>)[] = [];
+  const closeAll = async () => {
+    for (const close of closers.splice(0).reverse()) await close().catch((err) => logger.warn({ err }, 'close failed'));
+  };
+
+  try {
+    const database = await openDatabase(settings.database.target, {
+      poolSize: settings.database.poolSize,
+      log: settings.telemetry.tracingEnabled ? createQueryTracer({ dialect: settings.database.target.dialect }) : undefined,
+    });
+    closers.push(() => database.close());
+    const { applied } = await migrateToLatest(database);
+    if (applied.length > 0) logger.info({ applied }, 'database migrated');
+    readiness.add({ name: 'database', required: true, check: async () => (await database.ping(), { dialect: database.dialect }) });
+
+    let redis: Redis | undefined;
+    if (settings.redis.required) {
+      let lastReported = 0;
+      redis = createRedisClient(settings.redis, {}, (err) => {
+        // One line per 10 s while Redis is away, not one per reconnect attempt.
+        if (Date.now() - lastReported > 10_000) logger.warn({ err }, 'redis connection error');
+        lastReported = Date.now();
+      });
+      closers.push(async () => redis?.disconnect());
+      try {
+        await pingRedis(redis);
+      } catch (error) {
+        throw new ServiceUnavailableError(
+          `Redis at ${redactUrl(settings.redis.url)} does not answer (${(error as Error).message}); start Redis or set SESSION_STORE_TYPE=memory`,
+          { cause: error },
+        );
+      }
+      readiness.add({ name: 'redis', required: true, check: () => pingRedis(redis!) });
+    }
+
+    const repositories = createRepositories(database);
+    tasks.add('cleanup', settings.sessions.cleanupIntervalMs, async () => ({
+      expiredCustomerFacts: await repositories.customerFacts.deleteExpired(new Date()),
+    }));
+
+    return {
+      settings,
+      logger,
+      metrics,
+      database,
+      repositories,
+      redis,
+      readiness,
+      tasks,
+      close: async () => {
+        await tasks.stop();
+        await closeAll();
+      },
+    };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}
+
+/** A connection URL without its password, for messages. */
+export function redactUrl(url: string | undefined): string {
+  if (!url) return '(not set)';
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(unparseable URL)';
+  }
+}
