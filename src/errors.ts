@@ -56,6 +56,15 @@ export class SessionBusyError extends defineError('SESSION_BUSY', 409, true) {}
 export class StaleLockError extends defineError('STALE_LOCK', 409) {}
 export class SessionFingerprintMismatchError extends defineError('SESSION_FINGERPRINT_MISMATCH', 403) {}
 
+// Uploads and parsing (src/knowledge/upload, src/knowledge/parsers): what is wrong with a file a support admin sent
+export class EmptyFileError extends defineError('EMPTY_FILE', 400) {}
+export class FileTooLargeError extends defineError('FILE_TOO_LARGE', 413) {}
+export class ArchiveTooLargeError extends defineError('ARCHIVE_TOO_LARGE', 413) {}
+export class UnsupportedFileTypeError extends defineError('UNSUPPORTED_FILE_TYPE', 415) {}
+export class MalformedFileError extends defineError('MALFORMED_FILE', 422) {}
+export class EncryptedFileError extends defineError('ENCRYPTED_FILE', 422) {}
+export class NoTextContentError extends defineError('NO_TEXT_CONTENT', 422) {}
+
 // 5xx: ours or a dependency's
 export class InternalError extends defineError('INTERNAL_ERROR', 500) {}
 export class ServiceUnavailableError extends defineError('SERVICE_UNAVAILABLE', 503, true) {}

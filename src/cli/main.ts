@@ -77,6 +77,26 @@ program
     process.stdout.write(`${randomBytes(32).toString('base64')}\n`);
   });
 
+const keys = program.command('keys').description('manage session encryption keys');
+keys
+  .command('rotate')
+  .description('re-encrypt every session under the first key of SESSION_ENCRYPTION_KEY (keep the old keys after it until this is done)')
+  .action(async () => {
+    const settings = settingsOrExit(program.opts<{ envFile: string }>().envFile);
+    const { createSessionStore, rotateKeys } = await import('../sessions/index.js');
+    const store = await createSessionStore(settings);
+    try {
+      const report = await rotateKeys(store, {
+        onProgress: (progress) => process.stderr.write(`\r${progress.reencrypted}/${progress.sessions} sessions re-encrypted`),
+      });
+      process.stderr.write('\n');
+      process.stdout.write(`${JSON.stringify(report)}\n`);
+      if (report.failed.length > 0) process.exitCode = 1;
+    } finally {
+      await store.close();
+    }
+  });
+
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`frontline: ${(error as Error).message}\n`);
   process.exit(1);

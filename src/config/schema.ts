@@ -38,6 +38,7 @@ export const envSchema = z.object({
   JWT_ALGORITHM: oneOf(['HS256', 'HS384', 'HS512'].map((a) => a.toLowerCase()) as ['hs256', 'hs384', 'hs512'], 'hs256'),
   JWT_EXPIRATION_HOURS: num(24, { min: 1, max: 24 * 365 }),
   ADMIN_API_KEY: text(),
+  CUSTOMER_IDENTITY_SECRET: text(),
 
   // Database
   DATABASE_URL: text('sqlite:///./data/frontline.db'),
@@ -187,6 +188,7 @@ export const ENV_NAMES = Object.keys(envSchema.shape) as (keyof RawEnv)[];
 export const SECRET_ENV_NAMES = [
   'SECRET_KEY',
   'ADMIN_API_KEY',
+  'CUSTOMER_IDENTITY_SECRET',
   'REDIS_PASSWORD',
   'SESSION_ENCRYPTION_KEY',
   'OPENAI_API_KEY',

@@ -159,6 +159,7 @@ function buildSettings(raw: RawEnv, problems: Problem[]) {
       jwtAlgorithm: raw.JWT_ALGORITHM.toUpperCase() as 'HS256' | 'HS384' | 'HS512',
       jwtExpirationHours: raw.JWT_EXPIRATION_HOURS,
       adminApiKey: raw.ADMIN_API_KEY,
+      customerIdentitySecret: raw.CUSTOMER_IDENTITY_SECRET,
     },
     database: {
       target: (typeof database === 'string' ? { dialect: 'sqlite', filename: ':memory:', url: '' } : database) as DatabaseTarget,

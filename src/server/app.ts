@@ -16,6 +16,7 @@ import { openApiPlugin } from './plugins/openapi.js';
 import { rateLimitPlugin } from './plugins/rate-limit.js';
 import { generateRequestId, requestContextPlugin } from './plugins/request-context.js';
 import { securityPlugin } from './plugins/security.js';
+import { sessionRoutes } from './sessions/routes.js';
 import { createServices, type Services } from './services.js';
 import { PACKAGE_VERSION } from './version.js';
 
@@ -67,13 +68,8 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   await app.register(healthRoutes, { services });
   if (settings.telemetry.metricsEnabled) await app.register(metricsRoute, { metrics: services.metrics });
 
-  await app.register(
-    async (api) => {
-      // Route groups of later features (sessions, chat, knowledge, tickets, admin) register here.
-      void api;
-    },
-    { prefix: settings.api.prefix },
-  );
+  // The API's route groups, each an encapsulated plugin under API_PREFIX.
+  await app.register(sessionRoutes, { services, prefix: settings.api.prefix });
 
   return app;
 }

@@ -10,6 +10,7 @@ import { ServiceUnavailableError } from '../errors.js';
 import { openDatabase, type DatabaseHandle } from '../storage/database.js';
 import { createRepositories, type Repositories } from '../storage/index.js';
 import { migrateToLatest } from '../storage/migrate.js';
+import { createFingerprinter, createSessionStore, type Fingerprinter, type SessionStore } from '../sessions/index.js';
 import { createRedisClient, pingRedis } from '../storage/redis.js';
 import type { Logger } from '../telemetry/logger.js';
 import { createMetrics, type Metrics } from '../telemetry/metrics.js';
@@ -24,6 +25,8 @@ export interface Services {
   database: DatabaseHandle;
   repositories: Repositories;
   redis?: Redis;
+  sessionStore: SessionStore;
+  fingerprinter: Fingerprinter;
   readiness: Readiness;
   tasks: PeriodicTasks;
   /** Closes everything this object opened; safe to call twice. */
@@ -69,8 +72,23 @@ export async function createServices(settings: Settings, logger: Logger): Promis
       readiness.add({ name: 'redis', required: true, check: () => pingRedis(redis!) });
     }
 
+    const sessionStore = await createSessionStore(settings, { logger });
+    closers.push(() => sessionStore.close());
+    readiness.add({
+      name: 'session_store',
+      required: true,
+      check: async () => {
+        const health = await sessionStore.health();
+        if (!health.ok) throw new Error(health.error);
+        return { store: sessionStore.kind };
+      },
+    });
+    const fingerprinter = createFingerprinter(settings, { logger });
+    registerSessionMetrics(metrics, sessionStore, fingerprinter);
+
     const repositories = createRepositories(database);
     tasks.add('cleanup', settings.sessions.cleanupIntervalMs, async () => ({
+      expiredSessions: await sessionStore.cleanupExpired(),
       expiredCustomerFacts: await repositories.customerFacts.deleteExpired(new Date()),
     }));
 
@@ -81,6 +99,8 @@ export async function createServices(settings: Settings, logger: Logger): Promis
       database,
       repositories,
       redis,
+      sessionStore,
+      fingerprinter,
       readiness,
       tasks,
       close: async () => {
@@ -92,6 +112,20 @@ export async function createServices(settings: Settings, logger: Logger): Promis
     await closeAll();
     throw error;
   }
+}
+
+/** Session store figures read at scrape time: active sessions, L1 cache hits and misses, fingerprint mismatches. */
+function registerSessionMetrics(metrics: Metrics, store: SessionStore, fingerprinter: Fingerprinter): void {
+  let lastStats: Awaited<ReturnType<SessionStore['stats']>> | undefined;
+  const stats = async () => {
+    lastStats = await store.stats().catch(() => lastStats);
+    return lastStats;
+  };
+  metrics.addGauge('sessions_active', 'Sessions in the session store', async () => (await stats())?.activeSessions ?? 0);
+  metrics.addGauge('session_l1_cache_size', 'Sessions held in the L1 cache', async () => (await stats())?.l1.size ?? 0);
+  metrics.addCounter('session_l1_cache_hits_total', 'Session reads answered by the L1 cache', () => lastStats?.l1.hits ?? 0);
+  metrics.addCounter('session_l1_cache_misses_total', 'Session reads that went to the store', () => lastStats?.l1.misses ?? 0);
+  metrics.addCounter('session_fingerprint_mismatches_total', 'Requests whose client fingerprint differed from the session', () => fingerprinter.mismatches);
 }
 
 /** A connection URL without its password, for messages. */

@@ -43,6 +43,10 @@ export function createLogger(settings: LoggerSettings, destination?: Destination
     level: settings.app.logLevel,
     base: { service: settings.app.name },
     redact: { paths: REDACT_PATHS, censor: REDACTED },
+    // Request lines carry method, path and request id, not the client's address: IPs are personal data.
+    serializers: {
+      req: (req: { method?: string; url?: string }) => ({ method: req.method, url: req.url?.split('?')[0] }),
+    },
     hooks: secretPattern ? { streamWrite: (line: string) => line.replace(secretPattern, REDACTED) } : {},
   };
   return destination ? pino(options, destination) : pino(options);

@@ -57,10 +57,20 @@ export class PrivateRedis {
     await waitFor(() => portAnswers(this.port), 10_000, `redis-server on port ${this.port}`);
   }
 
+  /** Freezes the server (SIGSTOP): connections stay open but nothing answers, and no data is lost. */
+  pause(): void {
+    this.child?.kill('SIGSTOP');
+  }
+
+  resume(): void {
+    this.child?.kill('SIGCONT');
+  }
+
   async stop(): Promise<void> {
     const child = this.child;
     if (!child || child.exitCode !== null) return;
     const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGCONT');
     child.kill('SIGKILL');
     await exited;
     this.child = undefined;

@@ -62,6 +62,7 @@ export async function healthRoutes(app: FastifyInstance, options: { services: Se
         environment: settings.app.environment,
         uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
         tasks: services.tasks.stats(),
+        sessions: await sessionStats(services),
         notices: serviceNotices(services),
       });
     },
@@ -74,7 +75,7 @@ export async function healthRoutes(app: FastifyInstance, options: { services: Se
     apiPrefix: settings.api.prefix,
     docs: settings.api.docsEnabled ? '/docs' : null,
     database: { dialect: services.database.dialect },
-    sessionStore: { type: settings.sessions.store },
+    sessionStore: await sessionStats(services),
     rateLimit: settings.rateLimit.enabled
       ? { requests: settings.rateLimit.max, periodSeconds: settings.rateLimit.windowMs / 1000, storage: settings.rateLimit.storage }
       : null,
@@ -88,6 +89,15 @@ export async function healthRoutes(app: FastifyInstance, options: { services: Se
       telemetry: settings.telemetry.tracingEnabled,
     },
   }));
+}
+
+/** Store type, active sessions, L1 size and hit rate, encryption and locking on/off; never fails the route. */
+async function sessionStats(services: Pick<Services, 'sessionStore'>) {
+  try {
+    return { type: services.sessionStore.kind, available: true, ...(await services.sessionStore.stats()) };
+  } catch {
+    return { type: services.sessionStore.kind, available: false };
+  }
 }
 
 /** Things an operator should know about how the service is running (shown in /health and logged at start). */

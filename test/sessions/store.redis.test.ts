@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadSettings } from '../../src/config/index.js';
+import { createSessionStore, generateEncryptionKey } from '../../src/sessions/index.js';
+import { RedisSessionStore } from '../../src/sessions/redis/store.js';
+import { REDIS_TEST_URL, uniqueRedisPrefix } from '../helpers/services.js';
+import { runSessionStoreConformance } from './conformance.suite.js';
+import { dropKeys, keysUnder, makeRedisStore, newSessionInput, untilQueued } from './helpers.js';
+
+runSessionStoreConformance('redis', {
+  make: (options) => makeRedisStore(options),
+  dispose: async (store) => {
+    await store.close();
+    await dropKeys((store as RedisSessionStore).keyPrefix);
+  },
+  untilQueued: (store, id, count) => untilQueued((store as RedisSessionStore).keyPrefix, id, count),
+});
+
+describe('redis session store', () => {
+  it('is what createSessionStore builds from the settings, keys under REDIS_SESSION_KEY_PREFIX with the TTL', async () => {
+    const prefix = uniqueRedisPrefix('factory');
+    const settings = loadSettings({
+      SESSION_STORE_TYPE: 'redis',
+      REDIS_URL: REDIS_TEST_URL,
+      REDIS_SESSION_KEY_PREFIX: prefix,
+      REDIS_SESSION_TTL_SECONDS: '120',
+      SESSION_ENCRYPTION_KEY: generateEncryptionKey(),
+    });
+    const store = await createSessionStore(settings);
+    try {
+      expect(store).toBeInstanceOf(RedisSessionStore);
+      const session = await store.create(newSessionInput());
+      await store.appendMessage(session.id, { role: 'user', content: 'hi' });
+      await store.update(session.id, { metadata: { a: 1 } });
+      const keys = await keysUnder(prefix);
+      expect(keys.sort()).toEqual([`${prefix}#index`, `${prefix}${session.id}`, `${prefix}${session.id}:m`].sort());
+      const { Redis } = await import('ioredis');
+      const raw = new Redis(REDIS_TEST_URL);
+      for (const key of [`${prefix}${session.id}`, `${prefix}${session.id}:m`]) {
+        const ttl = await raw.pttl(key);
+        expect(ttl).toBeGreaterThan(115_000);
+        expect(ttl).toBeLessThanOrEqual(120_000);
+      }
+      raw.disconnect();
+      expect(await store.stats()).toMatchObject({ store: 'redis', activeSessions: 1, encryption: true, locking: true });
+    } finally {
+      await store.close();
+      await dropKeys(prefix);
+    }
+  });
+
+  it('refuses to start with a malformed encryption key, naming the variable but not the key', async () => {
+    const settings = loadSettings({
+      SESSION_STORE_TYPE: 'redis',
+      REDIS_URL: REDIS_TEST_URL,
+      SESSION_ENCRYPTION_KEY: `${generateEncryptionKey()},c2hvcnQta2V5`,
+    });
+    const error = await createSessionStore(settings).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toMatch(/SESSION_ENCRYPTION_KEY: key #2: decodes to 9 bytes/);
+    expect((error as Error).message).not.toContain('c2hvcnQta2V5');
+  });
+});
