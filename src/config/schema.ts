@@ -127,7 +127,7 @@ export const envSchema = z.object({
 
   // Files
   MAX_FILE_SIZE: num(10 * MB, { min: 1, max: 1024 * MB }),
-  ALLOWED_FILE_TYPES: stringList(['.pdf', '.doc', '.docx', '.txt', '.md', '.csv', '.xlsx']),
+  ALLOWED_FILE_TYPES: stringList(['.pdf', '.doc', '.docx', '.txt', '.md', '.csv', '.xlsx', '.html']),
   UPLOAD_DIRECTORY: text('./data/uploads'),
   PROCESS_UPLOADS_ASYNC: flag(true),
 

@@ -52,7 +52,7 @@ describe('defaults', () => {
     expect(settings.ai.provider).toBe('local');
     expect(settings.knowledge).toMatchObject({ searchK: 5, chunkSize: 500, chunkOverlap: 50, sampleData: true });
     expect(settings.escalation.keywords).toEqual({ urgent: 1, emergency: 1, legal: 0.9 });
-    expect(settings.files.allowedTypes).toEqual(['.pdf', '.doc', '.docx', '.txt', '.md', '.csv', '.xlsx']);
+    expect(settings.files.allowedTypes).toEqual(['.pdf', '.doc', '.docx', '.txt', '.md', '.csv', '.xlsx', '.html']);
     expect(settings.telemetry).toMatchObject({ tracingEnabled: false, serviceName: 'frontline' });
     // Outside production a missing SECRET_KEY is replaced by a random one (and the fact is recorded).
     expect(settings.security.secretKeyGenerated).toBe(true);
