@@ -62,7 +62,7 @@ export async function createServices(settings: Settings, logger: Logger): Promis
       });
       closers.push(async () => redis?.disconnect());
       try {
-        await pingRedis(redis);
+        await pingRedis(redis, settings.redis.connectTimeoutMs);
       } catch (error) {
         throw new ServiceUnavailableError(
           `Redis at ${redactUrl(settings.redis.url)} does not answer (${(error as Error).message}); start Redis or set SESSION_STORE_TYPE=memory`,

@@ -21,6 +21,8 @@ export const rateLimitPlugin = fp(
       max: settings.max,
       timeWindow: settings.windowMs,
       ...(settings.storage === 'redis' && redis ? { redis, nameSpace: 'frontline:ratelimit:' } : {}),
+      // When the shared counter store is unreachable, serve rather than fail every request (readiness says why).
+      skipOnError: true,
       allowList: (request) => isProbe(request.url),
       errorResponseBuilder: (_request, context) =>
         new RateLimitedError(`Too many requests: the limit is ${context.max} per ${context.after}. Retry after ${context.after}.`),
