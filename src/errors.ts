@@ -77,3 +77,10 @@ export class SessionStoreUnavailableError extends defineError('SESSION_STORE_UNA
 export function isAppError(value: unknown): value is AppError {
   return value instanceof AppError;
 }
+
+// Model providers (src/llm): an upstream refusal that retrying cannot fix (400, 401, 403, 404, 422, a malformed
+// answer), and a generation the caller cancelled (499: nginx's "client closed request", the client is gone).
+export class UpstreamPermanentError extends UpstreamError {
+  override readonly retryable = false;
+}
+export class GenerationAbortedError extends defineError('GENERATION_ABORTED', 499) {}

@@ -1,0 +1,130 @@
+/**
+ * Does the customer ask for a human? A set of request shapes ("speak to a person", "transfer me", "call me
+ * back", "a real person, not a bot", a message that is only "agent please") over a vocabulary of who a human is
+ * here (agent, representative, operator, customer service, the front desk, ...). A request governed by a
+ * negation in its own clause ("I don't need to talk to anyone") or asked as a question about the process ("do
+ * I have to speak to someone to close my account?") is not one.
+ */
+import { clauseBefore, normalise } from './text.js';
+
+/** Teams a customer may ask for by name: a hotel's spa or restaurant, a bank's fraud or mortgage team. */
+const DEPARTMENT = String.raw`(?:spa|restaurant|kitchen|housekeeping|room\s+service|bar|gym|events?|billing|accounts?|fraud|mortgages?|loans?|lending|complaints?|sales|card|cards|payments?|security|technical|tech|it)`;
+const DET = String.raw`(?:(?:a|an|the|some|one|any|your|another|other|a\s+different|one\s+of\s+(?:your|the|our))\s+)?`;
+const ADJ = String.raw`(?:(?:real|actual|live|proper|human|physical|qualified|senior|more\s+senior|flesh\s+and\s+blood)\s+)*`;
+/** One person whose job is to help: asking to "get", "need" or "reach" one is asking for a human. */
+const ROLE = String.raw`(?:human(?:\s+beings?)?|humans|person|agents?|reps?|representatives?|operators?|advis[oe]rs?|consultants?|staff\s+members?|members?\s+of\s+(?:the\s+|your\s+)?(?:staff|team|support\s+team)|employees?|colleagues?|managers?|supervisors?|boss|receptionists?|concierge)`;
+/** The service as a whole: as much a human as a role when the customer asks for it. */
+const SERVICE = String.raw`(?:customer\s+(?:service|support|care|services)(?:\s+(?:agents?|team|reps?|representatives?|department|people|staff))?|(?:support|service|care)\s+(?:team|desk|agents?|staff)|help\s*desk|front\s+desk|reception|call\s+cent(?:er|re))`;
+/** Groups one talks to or is transferred to, but "needs" or "has" in other senses ("the branch address"). */
+const GROUP = String.raw`(?:${SERVICE}|people|staff|(?:your|the)\s+(?:support\s+)?(?:team|staff)|the\s+branch|branch\s+staff|someone\s+else|somebody\s+else|${DEPARTMENT}\s+(?:team|staff|desk|department|people|manager|office))`;
+const PERSON = String.raw`(?:${DET}${ADJ}(?:${ROLE}|${SERVICE})|(?:someone|somebody|anyone)\s+(?:from|at|in)\s+(?:${GROUP}|your\s+\w+))`;
+const HUMAN = String.raw`(?:${PERSON}|${DET}${ADJ}${GROUP})`;
+/** Open-ended "someone": a human only after a talk or connect verb ("send money to someone" is not). */
+const ANYONE = String.raw`(?:someone|somebody|anyone|anybody|a\s+human|a\s+person|one\s+of\s+(?:you|your\s+(?:staff|team|colleagues)))`;
+/** "an agent fee", "a person-to-person transfer", "the customer service email": the role only describes a thing. */
+const NOT_A_MODIFIER = String.raw`(?![\s-]+(?:to[\s-]+person|fees?|address|e-?mail|number|code|id|details|portal|login|account|hours|opening|banking|app|website|site|page|form|letter|who\s+(?:manages|handles|looks)))`;
+const TALK = String.raw`(?:speak|speaking|talk|talking|chat|chatting|complain|discuss\s+(?:this|it|that)|have\s+a\s+(?:word|chat|conversation))`;
+const OBJECT = String.raw`(?:me|us|my\s+(?:call|case|query|question|issue|complaint)|this(?:\s+(?:call|case|chat|conversation|issue))?)`;
+/** Where a call request may go on: "call me back", "give me a call tomorrow" (not "a ring binder", "by my name"). */
+const CALL_TAIL = String.raw`(?=\s*(?:[?.!,;]|$|\s+(?:back|please|pls|on|at|when|today|tomorrow|tonight|asap|soon|later|now|about|regarding|so|and|if|this|in|after|before|between|as|urgently)\b))`;
+
+interface RequestShape {
+  name: string;
+  pattern: RegExp;
+  /** A negation before it in its clause cancels it (false for shapes that contain their own "not"). */
+  negatable: boolean;
+}
+
+const shape = (name: string, source: string, negatable = true): RequestShape => ({
+  name,
+  pattern: new RegExp(source, 'g'),
+  negatable,
+});
+
+export const REQUEST_SHAPES: readonly RequestShape[] = [
+  shape(
+    'talk to a human',
+    String.raw`\b${TALK}(?:\s+(?:directly|personally|in\s+person|over\s+the\s+phone|on\s+the\s+phone|right\s+now|now))?\s+(?:to|with)\s+(?:${HUMAN}|${ANYONE}|the\s+${DEPARTMENT})\b${NOT_A_MODIFIER}`,
+  ),
+  shape(
+    'transfer to a human',
+    String.raw`\b(?:connect|transfer|put|pass|forward|redirect|route|escalate|hand|refer)\s+${OBJECT}(?:\s+(?:through|over|across|on))?\s+(?:to|with)\s+(?:${HUMAN}|${ANYONE})\b${NOT_A_MODIFIER}`,
+  ),
+  // Without an object only to a role: "transfer to someone" is how money moves.
+  shape(
+    'transfer to an agent',
+    String.raw`\b(?:connect|transfer|escalate|redirect|route|put\s+through)(?:\s+(?:it|this))?\s+(?:to|with)\s+${PERSON}\b${NOT_A_MODIFIER}`,
+  ),
+  shape('transfer me', String.raw`\b(?:transfer\s+me|put\s+me\s+through|escalate\s+(?:this|my\s+(?:case|complaint|issue))|connect\s+me)\b`),
+  shape(
+    'get a human',
+    String.raw`\b(?:(?:get|find|fetch|bring)\s+me|need|want|wanna|like|prefer|get|(?:can|could|may)\s+(?:i|we)\s+(?:have|see)|see|reach|contact|call|ring|phone|request|find|get\s+hold\s+of|get\s+through\s+to|get\s+in\s+touch\s+with|be\s+put\s+through\s+to|be\s+connected\s+(?:to|with)|be\s+transferred\s+to)\s+(?:to\s+)?${PERSON}\b${NOT_A_MODIFIER}`,
+  ),
+  shape('on the line', String.raw`\b(?:get|put|have)\s+(?:me\s+)?(?:${HUMAN}|${ANYONE})(?:\s+else)?\s+on\s+the\s+(?:line|phone)\b`),
+  shape(
+    'call me back',
+    String.raw`(?:^|(?<=\b(?:can|could|would|will|please|pls|someone|somebody|anyone|you|u|they|just|to|then|and|or|staff|agent|member|representative|rep|advis[oe]r|manager|team|operator|person|human|colleague|employee|one)\s+))(?:call|ring|phone|contact)\s+me(?:\s+back)?${CALL_TAIL}|\bget\s+(?:in\s+touch|back)\s+(?:with|to)\s+me\b|\bgive\s+me\s+a\s+(?:call|ring|phone\s*call)${CALL_TAIL}|\bcall\s*-?\s*backs?\b|\b(?:get|have|arrange|request|book)\s+a\s+(?:phone\s+)?call${CALL_TAIL}`,
+  ),
+  shape('real person', String.raw`\b(?:real|actual|live)\s+(?:person|people|human|humans|agent|operator|representative|one)\b|\bhuman\s+(?:agent|operator|support|assistance|help|representative|being)\b`),
+  shape('not a bot', String.raw`\b(?:not|no|stop|enough|instead\s+of|rather\s+than|sick\s+of|tired\s+of)\s+(?:with\s+|more\s+)?(?:talking\s+to\s+|chatting\s+(?:to|with)\s+)?(?:a\s+|the\s+|this\s+|your\s+)?(?:bot|robot|machine|computer|chatbot|chat\s*bot|automated\s+\w+|ai)s?\b`, false),
+  // Aversion to the bot itself: "I won't share my details with a machine", "this chat is not working".
+  shape(
+    'rather not a bot',
+    String.raw`\b(?:talk|talking|speak|speaking|chat|chatting|share|sharing|deal|dealing|trust|tell)\s+(?:[a-z']+\s+){0,4}?(?:with|to)\s+(?:a|an|the|this|some)\s+(?:machine|bot|robot|computer|chatbot|chat\s*bot|program|ai|automated\s+\w+)\b`,
+    false,
+  ),
+  shape(
+    'the bot is not helping',
+    String.raw`\b(?:this|the|our|your)\s+(?:conversation|chat|chatbot|bot|assistant)\s+(?:is|isn't|was|wasn't|'s)\s+(?:not\s+|getting\s+|going\s+)?(?:working|helping|helpful|useless|pointless|nowhere|leading\s+nowhere)\b|\byou(?:'re|\s+are)\s+(?:not\s+(?:helping|helpful|understanding\s+me)|useless|no\s+help)\b`,
+    false,
+  ),
+  shape('help from a human', String.raw`\b(?:help|assistance|support|advice)\s+from\s+(?:${HUMAN}|${ANYONE})\b${NOT_A_MODIFIER}`),
+  shape('who can I talk to', String.raw`\bwho\s+(?:can|could|should|do|would)\s+i\s+(?:${TALK}|contact|call|ring)\b`),
+  shape(
+    'are there humans',
+    String.raw`\b(?:is|are)\s+there\s+(?:a|an|any)\s+(?:real\s+|actual\s+|live\s+)?(?:human|humans|person|people|agents?|operators?)(?:\s+(?:here|available|around|there|online|working|on\s+duty))?\s*(?:[?.!,]|$)`,
+  ),
+  shape('is there someone', String.raw`\b(?:is|are)\s+there\s+(?:${HUMAN}|${ANYONE})\s+(?:i|we)\s+(?:can|could)\s+${TALK}\b`),
+  shape('a human, please', String.raw`^(?:(?:hi|hello|hey|ok|okay|yes|no)[,\s]+)?(?:${HUMAN}|operator|someone|somebody)(?:[,\s]+(?:please|now|pls|asap|right\s+now))*[.!?\s]*$`),
+];
+
+/** A declined offer ("don't", "no need", "without"): only when it stands within a few words of the request. */
+const NEGATION = /\b(?:don't|do\s+not|doesn't|does\s+not|didn't|never|no\s+need|not|without|no|nor|neither|won't\s+need|needn't|rather\s+not)\b/;
+const NEGATION_WINDOW = 6;
+/** A question about the process ("do I have to talk to someone to ...?") right before the request, not a request. */
+const PROCESS_QUESTION = /\b(?:(?:do|will|would|should|must)\s+(?:i|we)|does\s+(?:it|that|this|one))\s+(?:(?:need|have)\s+to|require(?:\s+(?:me|us)\s+to)?)\s*(?:(?:first|always|still|actually)\s+)?$|\b(?:was|were|had\s+been|have\s+been)\s+$/;
+/** Questions that complain about not reaching a human ("why can't I talk to someone") still ask for one. */
+const COMPLAINT = /\b(?:can't|cannot|couldn't|why\s+(?:can't|won't|don't|isn't)|won't\s+you|can\s+you\s+not)\b/;
+
+export interface ExplicitRequest {
+  /** The request shape that matched, e.g. "talk to a human". */
+  shape: string;
+  /** The words that matched, as the customer wrote them (normalised). */
+  text: string;
+}
+
+function governed(clause: string): boolean {
+  if (PROCESS_QUESTION.test(clause)) return true;
+  const near = clause.trim().split(/\s+/).slice(-NEGATION_WINDOW).join(' ');
+  return NEGATION.test(near) && !COMPLAINT.test(near);
+}
+
+/** The first request for a human in `message` that no negation or process question governs, if any. */
+export function findExplicitRequest(message: string): ExplicitRequest | undefined {
+  const text = normalise(message);
+  // A negated request also covers the shapes inside it: in "don't transfer me to a real person", "real person".
+  const declined: [number, number][] = [];
+  for (const { name, pattern, negatable } of REQUEST_SHAPES) {
+    for (const match of text.matchAll(pattern)) {
+      const start = match.index;
+      const end = start + match[0].length;
+      const insideDeclined = declined.some(([from, to]) => start < to && end > from);
+      if (negatable && (insideDeclined || governed(clauseBefore(text, start)))) {
+        declined.push([start, end]);
+        continue;
+      }
+      return { shape: name, text: match[0] };
+    }
+  }
+  return undefined;
+}
