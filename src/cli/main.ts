@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 /**
- * The `frontline` command: serve, migrate, keygen (more commands join as features land).
+ * The `frontline` command: serve, migrate, keygen, keys, ingest, search, eval (more commands join as features land).
  * Configuration comes from the environment and an optional .env file, exactly as for the server.
  */
 import { randomBytes } from 'node:crypto';
 import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError, loadSettings, readEnvironment, type Settings } from '../config/index.js';
 import { PACKAGE_VERSION } from '../server/version.js';
+import { addKnowledgeCommands } from './knowledge-commands.js';
 
 function settingsOrExit(envFile: string): Settings {
   try {
@@ -73,9 +74,15 @@ program
 program
   .command('keygen')
   .description('print a new random key: base64 of 32 bytes (for SESSION_ENCRYPTION_KEY or SECRET_KEY)')
-  .action(() => {
-    process.stdout.write(`${randomBytes(32).toString('base64')}\n`);
+  .option('--admin', 'print a new ADMIN_API_KEY instead (for the knowledge and admin routes)')
+  .action(async (options: { admin?: boolean }) => {
+    if (!options.admin) return void process.stdout.write(`${randomBytes(32).toString('base64')}\n`);
+    const { generateAdminKey } = await import('../server/auth/admin.js');
+    process.stdout.write(`${generateAdminKey()}\n`);
+    process.stderr.write('Set it as ADMIN_API_KEY (environment or .env) and send it as "Authorization: Bearer <key>". It is not stored anywhere else.\n');
   });
+
+addKnowledgeCommands(program, () => settingsOrExit(program.opts<{ envFile: string }>().envFile));
 
 const keys = program.command('keys').description('manage session encryption keys');
 keys

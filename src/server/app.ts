@@ -8,6 +8,7 @@ import type { Settings } from '../config/index.js';
 import { createLogger, type Logger } from '../telemetry/logger.js';
 import { tracingPlugin } from '../telemetry/tracing.js';
 import { healthRoutes } from './health/routes.js';
+import { knowledgeRoutes } from './knowledge/routes.js';
 import { isProbe } from './probes.js';
 import { devSlowModePlugin } from './plugins/dev-slow-mode.js';
 import { errorsPlugin } from './plugins/errors.js';
@@ -70,6 +71,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
 
   // The API's route groups, each an encapsulated plugin under API_PREFIX.
   await app.register(sessionRoutes, { services, prefix: settings.api.prefix });
+  await app.register(knowledgeRoutes, { services, prefix: settings.api.prefix });
 
   return app;
 }

@@ -15,6 +15,8 @@ import { createRedisClient, pingRedis } from '../storage/redis.js';
 import type { Logger } from '../telemetry/logger.js';
 import { createMetrics, type Metrics } from '../telemetry/metrics.js';
 import { createQueryTracer } from '../telemetry/tracing.js';
+import type { KnowledgeBase } from '../knowledge/service.js';
+import { createKnowledgeService } from './knowledge/setup.js';
 import { PeriodicTasks } from './periodic-tasks.js';
 import { Readiness } from './readiness.js';
 
@@ -27,6 +29,8 @@ export interface Services {
   redis?: Redis;
   sessionStore: SessionStore;
   fingerprinter: Fingerprinter;
+  /** Documents, ingestion and search (the embedding model loads in the background; lexical-only without one). */
+  knowledge: KnowledgeBase;
   readiness: Readiness;
   tasks: PeriodicTasks;
   /** Closes everything this object opened; safe to call twice. */
@@ -87,6 +91,8 @@ export async function createServices(settings: Settings, logger: Logger): Promis
     registerSessionMetrics(metrics, sessionStore, fingerprinter);
 
     const repositories = createRepositories(database);
+    const knowledge = await createKnowledgeService(settings, { database, repositories, logger });
+    closers.push(() => knowledge.close());
     tasks.add('cleanup', settings.sessions.cleanupIntervalMs, async () => ({
       expiredSessions: await sessionStore.cleanupExpired(),
       expiredCustomerFacts: await repositories.customerFacts.deleteExpired(new Date()),
@@ -101,6 +107,7 @@ export async function createServices(settings: Settings, logger: Logger): Promis
       redis,
       sessionStore,
       fingerprinter,
+      knowledge: knowledge.knowledge,
       readiness,
       tasks,
       close: async () => {

@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import * as sqliteVec from 'sqlite-vec';
 import { Kysely, PostgresDialect, sql, SqliteDialect, type KyselyPlugin, type LogEvent } from 'kysely';
 import pg from 'pg';
 import type { DatabaseTarget } from '../config/index.js';
@@ -106,6 +107,9 @@ function openSqlite(filename: string, busyTimeoutMs: number, options: OpenDataba
     native.pragma('synchronous = NORMAL');
     native.pragma('foreign_keys = ON');
     native.pragma(`busy_timeout = ${Math.round(busyTimeoutMs)}`);
+    // The knowledge index keeps vectors in sqlite-vec tables in this same file; any statement touching the schema
+    // (migrations included) needs the module loaded, so every connection loads it.
+    sqliteVec.load(native);
   } catch (error) {
     throw new DatabaseUnavailableError(`Cannot open the SQLite database at ${filename}: ${messageOf(error)}`, {
       cause: error,

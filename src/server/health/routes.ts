@@ -63,6 +63,7 @@ export async function healthRoutes(app: FastifyInstance, options: { services: Se
         uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
         tasks: services.tasks.stats(),
         sessions: await sessionStats(services),
+        knowledge: await services.knowledge.status(),
         notices: serviceNotices(services),
       });
     },
@@ -86,6 +87,9 @@ export async function healthRoutes(app: FastifyInstance, options: { services: Se
       escalation: settings.escalation.enabled,
       memory: settings.memory.enabled,
       rag: settings.knowledge.ragEnabled,
+      knowledgeBase: await services.knowledge
+        .status()
+        .then(({ mode, embeddingModel }) => ({ mode, embeddingModel, uploads: settings.files.processAsync ? 'async' : 'sync' })),
       telemetry: settings.telemetry.tracingEnabled,
     },
   }));

@@ -22,6 +22,7 @@ export const openApiPlugin = fp(
         components: {
           securitySchemes: {
             sessionToken: { type: 'http', scheme: 'bearer', description: 'The token returned by POST /api/sessions' },
+            adminKey: { type: 'http', scheme: 'bearer', description: 'ADMIN_API_KEY (make one with `npx frontline keygen --admin`)' },
           },
         },
       },
