@@ -6,8 +6,7 @@
  * It starts its own redis-server on a free port so that nothing else pollutes the command statistics
  * (BENCH_REDIS_URL=redis://... uses an existing server instead). BENCH_CONCURRENCY, BENCH_OPS tune the load.
  */
-import { spawn } from 'node:child_process';
-import net from 'node:net';
+import { PrivateRedis } from '../../test/helpers/processes.js';
 import { Redis } from 'ioredis';
 import { loadSettings } from '../../src/config/index.js';
 import { createSessionStore, generateEncryptionKey, withSessionLock, type SessionStore } from '../../src/sessions/index.js';
@@ -20,28 +19,11 @@ const SESSIONS = 64;
 const TURNS = 200;
 const PREFIX = 'bench:sessions:';
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-async function privateRedis(): Promise<{ url: string; stop: () => void }> {
-  if (process.env.BENCH_REDIS_URL) return { url: process.env.BENCH_REDIS_URL, stop: () => undefined };
-  const port = await freePort();
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  const url = `redis://127.0.0.1:${port}`;
-  for (let i = 0; i < 100; i += 1) {
-    const probe = new Redis(url, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
-    probe.on('error', () => undefined);
-    const up = await probe.connect().then(() => true, () => false);
-    probe.disconnect();
-    if (up) return { url, stop: () => child.kill('SIGKILL') };
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error('redis-server did not start');
+/** A redis-server of the bench's own (nothing else's commands in INFO commandstats), unless BENCH_REDIS_URL is set. */
+async function privateRedis(): Promise<{ url: string; stop: () => Promise<void> }> {
+  if (process.env.BENCH_REDIS_URL) return { url: process.env.BENCH_REDIS_URL, stop: async () => undefined };
+  const redis = await PrivateRedis.start();
+  return { url: redis.url, stop: () => redis.stop() };
 }
 
 /** Runs `op(i)` `ops` times with `concurrency` in flight; returns operations per second. */
@@ -171,7 +153,7 @@ async function main(): Promise<void> {
     }
     cleanup.disconnect();
   }
-  redis.stop();
+  await redis.stop();
 }
 
 main().catch((error: unknown) => {
