@@ -130,8 +130,11 @@ export class BullmqIngestionQueue<D extends JobData, R> implements IngestionQueu
 
   async get(jobId: string): Promise<JobInfo<R> | null> {
     const found = await unavailableAsAppError(async () => {
+      // State first, then the job: a job read before it failed and a state read after would lack failedReason.
+      const state = await this.queue.getJobState(jobId);
+      if (state === 'unknown') return null;
       const job = await this.queue.getJob(jobId);
-      return job ? { job, state: await job.getState() } : null;
+      return job ? { job, state } : null;
     });
     if (!found) return null;
     const { job, state } = found;
