@@ -4,6 +4,7 @@
  * closes its connection before the answer is complete.
  */
 import http from 'node:http';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import type { AddressInfo } from 'node:net';
 
 export interface RecordedRequest {
@@ -139,4 +140,17 @@ export function sendStreamedText(res: http.ServerResponse, pieces: string[]): vo
   res.write(chunkEvent({}, 'stop'));
   res.write(usageEvent(5, pieces.length));
   res.end(DONE_EVENT);
+}
+
+/** One fake server for the whole test file, its recorded requests cleared before each test. */
+export function useFakeOpenAIServer(): { readonly server: FakeOpenAIServer } {
+  const holder = {} as { server: FakeOpenAIServer };
+  beforeAll(async () => {
+    holder.server = await startFakeOpenAIServer();
+  });
+  afterAll(() => holder.server.close());
+  beforeEach(() => {
+    holder.server.requests.length = 0;
+  });
+  return holder;
 }

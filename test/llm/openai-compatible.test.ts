@@ -2,7 +2,7 @@
  * The OpenAI-compatible provider (and Azure's URL shape) against a real local HTTP server speaking the wire
  * format: completions, streamed deltas, tool calls whole and streamed, and what is sent.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createAzureModel } from '../../src/llm/azure.js';
 import { createOpenAICompatibleModel } from '../../src/llm/openai-compatible.js';
 import { collectStream } from '../../src/llm/support.js';
@@ -12,26 +12,17 @@ import {
   DONE_EVENT,
   sendCompletion,
   sendStreamedText,
-  startFakeOpenAIServer,
+  useFakeOpenAIServer,
   startStream,
   usageEvent,
-  type FakeOpenAIServer,
 } from './fake-openai-server.js';
 
 const API_KEY = 'sk-test-0123456789abcdef';
-let server: FakeOpenAIServer;
-
-beforeAll(async () => {
-  server = await startFakeOpenAIServer();
-});
-afterAll(() => server.close());
-beforeEach(() => {
-  server.requests.length = 0;
-});
+const fake = useFakeOpenAIServer();
 
 function model(overrides: Record<string, unknown> = {}) {
   return createOpenAICompatibleModel({
-    baseUrl: server.baseUrl,
+    baseUrl: fake.server.baseUrl,
     apiKey: API_KEY,
     organization: 'org-frontline',
     model: 'test-model',
@@ -52,7 +43,7 @@ async function parts(stream: AsyncIterable<StreamPart>): Promise<StreamPart[]> {
 
 describe('OpenAI-compatible provider', () => {
   it('sends a chat completion and maps the answer', async () => {
-    server.handle((_req, res) => sendCompletion(res, { content: 'Refunds take 5 days.' }));
+    fake.server.handle((_req, res) => sendCompletion(res, { content: 'Refunds take 5 days.' }));
     const result = await model().generate({
       messages: [
         { role: 'system', content: 'You are a support agent.' },
@@ -66,7 +57,7 @@ describe('OpenAI-compatible provider', () => {
       usage: { inputTokens: 11, outputTokens: 7, totalTokens: 18 },
       warnings: [],
     });
-    const [request] = server.requests;
+    const [request] = fake.server.requests;
     expect(request!.method).toBe('POST');
     expect(request!.url).toBe('/v1/chat/completions');
     expect(request!.headers.authorization).toBe(`Bearer ${API_KEY}`);
@@ -83,7 +74,7 @@ describe('OpenAI-compatible provider', () => {
   });
 
   it('lets call options override the configured defaults', async () => {
-    server.handle((_req, res) => sendCompletion(res, { content: 'ok' }));
+    fake.server.handle((_req, res) => sendCompletion(res, { content: 'ok' }));
     await model().generate({
       messages: [{ role: 'user', content: 'hi' }],
       temperature: 0,
@@ -92,17 +83,17 @@ describe('OpenAI-compatible provider', () => {
       seed: 42,
       stopSequences: ['\n\n'],
     });
-    expect(server.requests[0]!.body).toMatchObject({ temperature: 0, max_tokens: 5, top_p: 0.9, seed: 42, stop: ['\n\n'] });
+    expect(fake.server.requests[0]!.body).toMatchObject({ temperature: 0, max_tokens: 5, top_p: 0.9, seed: 42, stop: ['\n\n'] });
   });
 
   it('sends no authorization header when no key is configured (a local Ollama)', async () => {
-    server.handle((_req, res) => sendCompletion(res, { content: 'ok' }));
+    fake.server.handle((_req, res) => sendCompletion(res, { content: 'ok' }));
     await model({ apiKey: undefined, organization: undefined }).generate({ messages: [{ role: 'user', content: 'hi' }] });
-    expect(server.requests[0]!.headers.authorization).toBeUndefined();
+    expect(fake.server.requests[0]!.headers.authorization).toBeUndefined();
   });
 
   it('streams text deltas as they arrive, then finish with usage', async () => {
-    server.handle((_req, res) => sendStreamedText(res, ['Refunds ', 'take ', '5 days.']));
+    fake.server.handle((_req, res) => sendStreamedText(res, ['Refunds ', 'take ', '5 days.']));
     const all = await parts(model().stream({ messages: [{ role: 'user', content: 'How long?' }] }));
     expect(all).toEqual([
       { type: 'text-delta', delta: 'Refunds ' },
@@ -110,11 +101,11 @@ describe('OpenAI-compatible provider', () => {
       { type: 'text-delta', delta: '5 days.' },
       { type: 'finish', finishReason: 'stop', usage: { inputTokens: 5, outputTokens: 3, totalTokens: 8 }, warnings: [] },
     ]);
-    expect(server.requests[0]!.body).toMatchObject({ stream: true, stream_options: { include_usage: true } });
+    expect(fake.server.requests[0]!.body).toMatchObject({ stream: true, stream_options: { include_usage: true } });
   });
 
   it('parses events split across network chunks, CRLF line ends and comments', async () => {
-    server.handle(async (_req, res) => {
+    fake.server.handle(async (_req, res) => {
       startStream(res);
       const raw = `: keep-alive\r\n\r\n${chunkEvent({ content: 'Hel' })}${chunkEvent({ content: 'lo' }, 'stop')}`.replace(/\n/g, '\r\n');
       for (let i = 0; i < raw.length; i += 7) {
@@ -129,7 +120,7 @@ describe('OpenAI-compatible provider', () => {
   });
 
   it('returns tool calls and sends tools, tool choice, earlier calls and their results', async () => {
-    server.handle((_req, res) =>
+    fake.server.handle((_req, res) =>
       sendCompletion(res, { toolCalls: [{ id: 'call_1', name: 'search_knowledge', arguments: '{"query":"refund"}' }] }),
     );
     const tools = [
@@ -150,7 +141,7 @@ describe('OpenAI-compatible provider', () => {
     });
     expect(result.toolCalls).toEqual([{ toolCallId: 'call_1', toolName: 'search_knowledge', input: '{"query":"refund"}' }]);
     expect(result.finishReason).toBe('tool-calls');
-    const body = server.requests[0]!.body;
+    const body = fake.server.requests[0]!.body;
     expect(body.tools).toEqual([{ type: 'function', function: tools[0] }]);
     expect(body.tool_choice).toBe('auto');
     expect(body.messages).toEqual([
@@ -165,7 +156,7 @@ describe('OpenAI-compatible provider', () => {
   });
 
   it('reassembles streamed tool calls whose arguments arrive in pieces', async () => {
-    server.handle((_req, res) => {
+    fake.server.handle((_req, res) => {
       startStream(res);
       res.write(chunkEvent({ role: 'assistant', content: null }));
       res.write(chunkEvent({ tool_calls: [{ index: 0, id: 'call_a', type: 'function', function: { name: 'search_knowledge', arguments: '' } }] }));
@@ -186,7 +177,7 @@ describe('OpenAI-compatible provider', () => {
   });
 
   it('tells apart parallel calls that reuse index 0 with different ids (Ollama)', async () => {
-    server.handle((_req, res) => {
+    fake.server.handle((_req, res) => {
       startStream(res);
       res.write(chunkEvent({ tool_calls: [{ index: 0, id: 'c1', function: { name: 'a', arguments: '{}' } }] }));
       res.write(chunkEvent({ tool_calls: [{ index: 0, id: 'c2', function: { name: 'b', arguments: '{"x":1}' } }] }, 'tool_calls'));
@@ -200,7 +191,7 @@ describe('OpenAI-compatible provider', () => {
   });
 
   it('ends the stream with an error part when the server reports an error mid-stream', async () => {
-    server.handle((_req, res) => {
+    fake.server.handle((_req, res) => {
       startStream(res);
       res.write(chunkEvent({ content: 'Par' }));
       res.end(`data: ${JSON.stringify({ error: { message: 'model overloaded' } })}\n\n`);
@@ -219,9 +210,9 @@ describe('OpenAI-compatible provider', () => {
 
 describe('Azure OpenAI provider', () => {
   it("uses Azure's URL shape and api-key header, and sends no model", async () => {
-    server.handle((_req, res) => sendStreamedText(res, ['Hi ', 'there']));
+    fake.server.handle((_req, res) => sendStreamedText(res, ['Hi ', 'there']));
     const azure = createAzureModel({
-      endpoint: `${server.origin}/`,
+      endpoint: `${fake.server.origin}/`,
       apiKey: 'azure-key-0123456789',
       deployment: 'support-gpt',
       apiVersion: '2024-10-01-preview',
@@ -231,7 +222,7 @@ describe('Azure OpenAI provider', () => {
     });
     const result = await collectStream(azure.stream({ messages: [{ role: 'user', content: 'hello' }] }));
     expect(result.text).toBe('Hi there');
-    const [request] = server.requests;
+    const [request] = fake.server.requests;
     expect(request!.url).toBe('/openai/deployments/support-gpt/chat/completions?api-version=2024-10-01-preview');
     expect(request!.headers['api-key']).toBe('azure-key-0123456789');
     expect(request!.headers.authorization).toBeUndefined();

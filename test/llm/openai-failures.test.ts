@@ -5,29 +5,21 @@
  */
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadSettings } from '../../src/config/index.js';
 import { GenerationAbortedError, UpstreamError, UpstreamPermanentError, UpstreamTimeoutError, type AppError } from '../../src/errors.js';
 import { createLanguageModel } from '../../src/llm/index.js';
 import { createOpenAICompatibleModel } from '../../src/llm/openai-compatible.js';
 import type { StreamPart } from '../../src/llm/types.js';
-import { chunkEvent, sendCompletion, sendJson, startFakeOpenAIServer, startStream, type FakeOpenAIServer } from './fake-openai-server.js';
+import { chunkEvent, sendCompletion, sendJson, useFakeOpenAIServer, startStream } from './fake-openai-server.js';
 
 const API_KEY = 'sk-secret-test-key-9876543210';
 const messages = [{ role: 'user' as const, content: 'Where is my parcel?' }];
-let server: FakeOpenAIServer;
-
-beforeAll(async () => {
-  server = await startFakeOpenAIServer();
-});
-afterAll(() => server.close());
-beforeEach(() => {
-  server.requests.length = 0;
-});
+const fake = useFakeOpenAIServer();
 
 function model(overrides: Record<string, unknown> = {}) {
   return createOpenAICompatibleModel({
-    baseUrl: server.baseUrl,
+    baseUrl: fake.server.baseUrl,
     apiKey: API_KEY,
     model: 'test-model',
     timeoutMs: 5_000,
@@ -59,7 +51,7 @@ function captureLogger() {
 
 describe('retries', () => {
   it('retries a 429 after the Retry-After it names, then succeeds', async () => {
-    server.handle((_req, res, attempt) =>
+    fake.server.handle((_req, res, attempt) =>
       attempt === 1
         ? sendJson(res, 429, { error: { message: 'Rate limit reached' } }, { 'retry-after': '1' })
         : sendCompletion(res, { content: 'On its way.' }),
@@ -67,23 +59,23 @@ describe('retries', () => {
     const started = Date.now();
     const result = await model().generate({ messages });
     expect(result.text).toBe('On its way.');
-    expect(server.requests).toHaveLength(2);
+    expect(fake.server.requests).toHaveLength(2);
     expect(Date.now() - started).toBeGreaterThanOrEqual(950);
   });
 
   it('gives up after maxRetries + 1 attempts on 500 with a retryable UpstreamError', async () => {
-    server.handle((_req, res) => sendJson(res, 500, { error: { message: 'internal' } }));
+    fake.server.handle((_req, res) => sendJson(res, 500, { error: { message: 'internal' } }));
     const error = await failure(model({ maxRetries: 3 }).generate({ messages }));
-    expect(server.requests).toHaveLength(4);
+    expect(fake.server.requests).toHaveLength(4);
     expect(error).toBeInstanceOf(UpstreamError);
     expect(error.retryable).toBe(true);
     expect(error.details).toMatchObject({ provider: 'openai', status: 500, attempts: 4 });
   });
 
   it('does not retry a 400, and says it is not retryable', async () => {
-    server.handle((_req, res) => sendJson(res, 400, { error: { message: "'messages' is too long" } }));
+    fake.server.handle((_req, res) => sendJson(res, 400, { error: { message: "'messages' is too long" } }));
     const error = await failure(model({ maxRetries: 3 }).generate({ messages }));
-    expect(server.requests).toHaveLength(1);
+    expect(fake.server.requests).toHaveLength(1);
     expect(error).toBeInstanceOf(UpstreamPermanentError);
     expect(error).toBeInstanceOf(UpstreamError);
     expect(error.retryable).toBe(false);
@@ -91,14 +83,14 @@ describe('retries', () => {
   });
 
   it('retries a stream request that failed before its first byte', async () => {
-    server.handle((_req, res, attempt) => {
+    fake.server.handle((_req, res, attempt) => {
       if (attempt < 3) return sendJson(res, 503, { error: 'busy' });
       startStream(res);
       res.end(chunkEvent({ content: 'ok' }, 'stop'));
     });
     const parts: StreamPart[] = [];
     for await (const part of model().stream({ messages })) parts.push(part);
-    expect(server.requests).toHaveLength(3);
+    expect(fake.server.requests).toHaveLength(3);
     expect(parts.map((p) => p.type)).toEqual(['text-delta', 'finish']);
   });
 
@@ -118,8 +110,8 @@ describe('retries', () => {
 
 describe('timeouts', () => {
   it('ends a call to a server that never answers with UpstreamTimeoutError within AGENT_TIMEOUT', async () => {
-    server.handle(() => {}); // never answers
-    const settings = loadSettings({ AI_PROVIDER: 'openai', OPENAI_API_BASE: server.baseUrl, OPENAI_API_KEY: API_KEY, AGENT_TIMEOUT: '1' });
+    fake.server.handle(() => {}); // never answers
+    const settings = loadSettings({ AI_PROVIDER: 'openai', OPENAI_API_BASE: fake.server.baseUrl, OPENAI_API_KEY: API_KEY, AGENT_TIMEOUT: '1' });
     const llm = await createLanguageModel(settings, pino({ level: 'silent' }));
     const started = Date.now();
     const error = await failure(llm.generate({ messages }));
@@ -131,7 +123,7 @@ describe('timeouts', () => {
   });
 
   it('ends a stream that stalls after its first chunk with an error part', async () => {
-    server.handle((_req, res) => {
+    fake.server.handle((_req, res) => {
       startStream(res);
       res.write(chunkEvent({ content: 'Let me check' }));
     });
@@ -147,7 +139,7 @@ describe('timeouts', () => {
 
 describe('cancellation', () => {
   function endlessStream() {
-    server.handle((_req, res) => {
+    fake.server.handle((_req, res) => {
       startStream(res);
       const timer = setInterval(() => res.write(chunkEvent({ content: 'more ' })), 20);
       res.on('close', () => clearInterval(timer));
@@ -156,7 +148,7 @@ describe('cancellation', () => {
 
   it('an abort mid-stream ends the stream and closes the server-side connection', async () => {
     endlessStream();
-    const closed = server.nextEarlyClose();
+    const closed = fake.server.nextEarlyClose();
     const controller = new AbortController();
     const parts: StreamPart[] = [];
     for await (const part of model().stream({ messages, abortSignal: controller.signal })) {
@@ -172,7 +164,7 @@ describe('cancellation', () => {
 
   it('a consumer that stops reading closes the server-side connection too', async () => {
     endlessStream();
-    const closed = server.nextEarlyClose();
+    const closed = fake.server.nextEarlyClose();
     for await (const part of model().stream({ messages })) {
       if (part.type === 'text-delta') break;
     }
@@ -184,13 +176,13 @@ describe('cancellation', () => {
     controller.abort();
     const error = await failure(model().generate({ messages, abortSignal: controller.signal }));
     expect(error).toBeInstanceOf(GenerationAbortedError);
-    expect(server.requests).toHaveLength(0);
+    expect(fake.server.requests).toHaveLength(0);
   });
 });
 
 describe('secrets', () => {
   it('keeps the API key out of error messages, details and logs even when the server echoes it', async () => {
-    server.handle((req, res, attempt) => {
+    fake.server.handle((req, res, attempt) => {
       const key = String(req.headers.authorization).replace('Bearer ', '');
       if (attempt === 1) return sendJson(res, 503, { error: { message: `Overloaded for key ${key}` } });
       sendJson(res, 401, { error: { message: `Incorrect API key provided: ${key}` } });
@@ -198,11 +190,11 @@ describe('secrets', () => {
     const { logger, text } = captureLogger();
     const error = await failure(
       createOpenAICompatibleModel(
-        { baseUrl: server.baseUrl, apiKey: API_KEY, model: 'x', maxRetries: 2, backoff: { baseDelayMs: 5, maxDelayMs: 5 } },
+        { baseUrl: fake.server.baseUrl, apiKey: API_KEY, model: 'x', maxRetries: 2, backoff: { baseDelayMs: 5, maxDelayMs: 5 } },
         logger,
       ).generate({ messages }),
     );
-    expect(server.requests[0]!.headers.authorization).toBe(`Bearer ${API_KEY}`);
+    expect(fake.server.requests[0]!.headers.authorization).toBe(`Bearer ${API_KEY}`);
     expect(error).toBeInstanceOf(UpstreamPermanentError);
     expect(error.message).toContain('Incorrect API key provided: [REDACTED]');
     expect(JSON.stringify({ message: error.message, details: error.details, stack: error.stack })).not.toContain(API_KEY);

@@ -15,7 +15,7 @@ import {
   type PageRequest,
 } from '../columns.js';
 import { CONVERSATION_STATUSES, type ConversationRow, type ConversationsTable, type ConversationStatus } from '../schema.js';
-import { newId, type RepositoryContext } from './context.js';
+import { deleteById, newId, type RepositoryContext } from './context.js';
 
 export type { ConversationStatus } from '../schema.js';
 
@@ -164,9 +164,8 @@ export function createConversationRepository({ db, now }: RepositoryContext) {
     },
 
     /** Deletes the conversation with its messages and tickets (foreign keys cascade). */
-    async delete(id: string): Promise<boolean> {
-      const result = await db.deleteFrom('conversations').where('id', '=', id).executeTakeFirst();
-      return Number(result.numDeletedRows) > 0;
+    delete(id: string): Promise<boolean> {
+      return deleteById(db, 'conversations', id);
     },
   };
 }

@@ -21,7 +21,7 @@ import {
   type PageRequest,
 } from '../columns.js';
 import { DOCUMENT_STATUSES, type DocumentRow, type DocumentsTable, type DocumentStatus } from '../schema.js';
-import { newId, type RepositoryContext } from './context.js';
+import { deleteById, newId, type RepositoryContext } from './context.js';
 
 export type { DocumentStatus } from '../schema.js';
 
@@ -181,9 +181,8 @@ export function createDocumentRepository({ db, now }: RepositoryContext) {
       return row ? toDocument(row) : null;
     },
 
-    async delete(id: string): Promise<boolean> {
-      const result = await db.deleteFrom('documents').where('id', '=', id).executeTakeFirst();
-      return Number(result.numDeletedRows) > 0;
+    delete(id: string): Promise<boolean> {
+      return deleteById(db, 'documents', id);
     },
   };
 }

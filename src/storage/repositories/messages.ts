@@ -13,7 +13,7 @@ import {
   type PageRequest,
 } from '../columns.js';
 import { MESSAGE_ROLES, MESSAGE_STATUSES, type DB, type MessageRole, type MessageRow, type MessagesTable, type MessageStatus } from '../schema.js';
-import { newId, type RepositoryContext } from './context.js';
+import { deleteById, newId, type RepositoryContext } from './context.js';
 
 export type { MessageRole, MessageStatus } from '../schema.js';
 
@@ -176,9 +176,8 @@ export function createMessageRepository({ db, now }: RepositoryContext) {
       return row ? toMessage(row) : null;
     },
 
-    async delete(id: string): Promise<boolean> {
-      const result = await db.deleteFrom('messages').where('id', '=', id).executeTakeFirst();
-      return Number(result.numDeletedRows) > 0;
+    delete(id: string): Promise<boolean> {
+      return deleteById(db, 'messages', id);
     },
   };
 }

@@ -18,7 +18,7 @@ import {
   type PageRequest,
 } from '../columns.js';
 import { TICKET_PRIORITIES, TICKET_STATUSES, type DB, type TicketPriority, type TicketRow, type TicketStatus } from '../schema.js';
-import { newId, type RepositoryContext } from './context.js';
+import { deleteById, newId, type RepositoryContext } from './context.js';
 
 export type { TicketPriority, TicketStatus } from '../schema.js';
 
@@ -211,9 +211,8 @@ export function createTicketRepository({ db, now }: RepositoryContext) {
       return counts;
     },
 
-    async delete(id: string): Promise<boolean> {
-      const result = await db.deleteFrom('tickets').where('id', '=', id).executeTakeFirst();
-      return Number(result.numDeletedRows) > 0;
+    delete(id: string): Promise<boolean> {
+      return deleteById(db, 'tickets', id);
     },
   };
 }

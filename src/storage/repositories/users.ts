@@ -21,7 +21,7 @@ import {
   type PageRequest,
 } from '../columns.js';
 import { USER_ROLES, type UserRole, type UserRow, type UsersTable } from '../schema.js';
-import { newId, type RepositoryContext } from './context.js';
+import { deleteById, newId, type RepositoryContext } from './context.js';
 
 export type { UserRole } from '../schema.js';
 
@@ -155,9 +155,8 @@ export function createUserRepository({ db, now }: RepositoryContext) {
     },
 
     /** Tickets assigned to the user become unassigned (foreign key ON DELETE SET NULL). */
-    async delete(id: string): Promise<boolean> {
-      const result = await db.deleteFrom('users').where('id', '=', id).executeTakeFirst();
-      return Number(result.numDeletedRows) > 0;
+    delete(id: string): Promise<boolean> {
+      return deleteById(db, 'users', id);
     },
   };
 }
