@@ -4,7 +4,8 @@
 Each document (title + content) is one BM25 entry (bm25s, default parameters k1=1.5 b=0.75, English stopwords,
 no stemming); the query is the raw scenario text. Prints recall@1/5/10 and MRR as JSON, computed the same way as
 src/knowledge/eval/retrieval.ts (recall of required_documents in the top k, averaged over tasks; MRR of the first
-required document).
+required document), for all tasks and for each half of the same dev/held-out split (`splits`): a task is 'dev' when
+the first byte of sha256(task id) is even.
 
     python3 scripts/bm25_baseline.py [--data DIR] [--queries extracted.json] [--rankings out.json]
 
@@ -14,6 +15,7 @@ eval-embeddings.ts. Dev tooling only: bm25s is installed by this script into a v
 ($FRONTLINE_MODEL_CACHE or ~/.cache/frontline/models), never into the repository or the product.
 """
 import argparse
+import hashlib
 import json
 import os
 import subprocess
@@ -54,6 +56,22 @@ def score(ranked: list, required: list) -> dict:
     return {"r1": recall(1), "r5": recall(5), "r10": recall(10), "rr": 0.0 if first is None else 1 / (first + 1)}
 
 
+def split_of(task_id: str) -> str:
+    """Same halves as splitOf() in src/knowledge/eval/retrieval.ts."""
+    return "dev" if hashlib.sha256(task_id.encode("utf-8")).digest()[0] % 2 == 0 else "held-out"
+
+
+def aggregate(scores: list) -> dict:
+    mean = lambda key: sum(s[key] for s in scores) / len(scores) if scores else 0.0
+    return {
+        "tasks": len(scores),
+        "recallAt1": mean("r1"),
+        "recallAt5": mean("r5"),
+        "recallAt10": mean("r10"),
+        "mrr": mean("rr"),
+    }
+
+
 def evaluate(retriever, doc_ids, tasks, queries) -> tuple:
     import bm25s
 
@@ -64,13 +82,9 @@ def evaluate(retriever, doc_ids, tasks, queries) -> tuple:
         ranked = [doc_ids[i] for i in row]
         rankings[task["id"]] = ranked
         scores.append(score(ranked, task["required_documents"]))
-    mean = lambda key: sum(s[key] for s in scores) / len(scores)
-    metrics = {
-        "tasks": len(tasks),
-        "recallAt1": mean("r1"),
-        "recallAt5": mean("r5"),
-        "recallAt10": mean("r10"),
-        "mrr": mean("rr"),
+    metrics = aggregate(scores)
+    metrics["splits"] = {
+        half: aggregate([s for s, t in zip(scores, tasks) if split_of(t["id"]) == half]) for half in ("dev", "held-out")
     }
     return metrics, rankings
 

@@ -55,6 +55,8 @@ export class SessionNotFoundError extends defineError('SESSION_NOT_FOUND', 404) 
 export class SessionBusyError extends defineError('SESSION_BUSY', 409, true) {}
 export class StaleLockError extends defineError('STALE_LOCK', 409) {}
 export class SessionFingerprintMismatchError extends defineError('SESSION_FINGERPRINT_MISMATCH', 403) {}
+/** The Redis store holds SESSION_MAX_SESSIONS live sessions and refuses more (the memory store evicts instead). */
+export class SessionCapacityError extends defineError('SESSION_CAPACITY', 503, true) {}
 
 // Uploads and parsing (src/knowledge/upload, src/knowledge/parsers): what is wrong with a file a support admin sent
 export class EmptyFileError extends defineError('EMPTY_FILE', 400) {}

@@ -2,7 +2,9 @@
  * The knowledge base from the command line, on the same database and settings as the server:
  *   frontline ingest <files or folders...>      progress bar (files, chunks, embeddings/s) and a summary table
  *   frontline search "<query>" [-k 5] [--json]   ranked results with title, score, page/section and snippet
- *   frontline eval retrieval --data <dir>        recall@1/5/10 and MRR on a documents.jsonl + tasks.jsonl set
+ *   frontline eval retrieval --data <dir>        recall@1/5/10 and MRR on a documents.jsonl + tasks.jsonl set, per
+ *                                                dev/held-out half, and how the relevance threshold separates
+ *                                                the set's queries from off-topic ones
  * Everything heavy (database drivers, the model, cli-progress) is imported inside the actions, so `--help` and
  * `keygen` stay instant.
  */
@@ -72,7 +74,8 @@ export function formatResults(results: SearchResult[]): string {
   return results
     .map((r, i) => {
       const where = describeLocation(r.location);
-      return `${String(i + 1).padStart(2)}. ${r.score.toFixed(3)}  ${r.title}${where ? `  (${where})` : ''}\n` + `    ${r.snippet}\n` + `    document ${r.documentId}, chunk ${r.chunkId}\n`;
+      const relevance = r.relevance === undefined ? '' : `  [relevance ${r.relevance.toFixed(3)}]`;
+      return `${String(i + 1).padStart(2)}. ${r.score.toFixed(3)}  ${r.title}${where ? `  (${where})` : ''}${relevance}\n` + `    ${r.snippet}\n` + `    document ${r.documentId}, chunk ${r.chunkId}\n`;
     })
     .join('\n');
 }
@@ -182,7 +185,7 @@ export function addKnowledgeCommands(program: Command, loadSettings: () => Setti
     .description('search the knowledge base as the agent does (hybrid: keywords + embeddings)')
     .argument('<query>', 'what to look for')
     .option('-k, --k <n>', 'number of results (default RAG_SEARCH_K)', positiveInt)
-    .option('--min-score <score>', 'drop results below this fused score, 0..1 (default RAG_SIMILARITY_THRESHOLD)', parseFloat)
+    .option('--min-score <score>', 'drop results below this relevance (cosine similarity; the fused score in lexical-only mode), 0..1 (default 0)', parseFloat)
     .option('--no-extract', 'search with the query as written (long texts are otherwise reduced to their key sentences)')
     .option('--json', 'print the results as JSON')
     .action(async (query: string, options: { k?: number; minScore?: number; extract: boolean; json?: boolean }) => {
@@ -227,8 +230,9 @@ async function evaluateRetrievalCommand(
   base: Settings,
   options: { data: string; k: number; extract: boolean; database?: string },
 ): Promise<{ table: string; json: Record<string, unknown> }> {
-  const [{ loadDocuments, loadTasks, evaluateRetrieval, formatMetricsTable }, { parseDatabaseUrl }] = await Promise.all([
+  const [{ loadDocuments, loadTasks, evaluateRetrieval, formatMetricsTable, aggregateBySplit }, relevanceEval, { parseDatabaseUrl }] = await Promise.all([
     import('../knowledge/eval/retrieval.js'),
+    import('../knowledge/eval/relevance.js'),
     import('../config/index.js'),
   ]);
   const [documents, tasks] = await Promise.all([loadDocuments(options.data), loadTasks(options.data)]);
@@ -256,20 +260,38 @@ async function evaluateRetrievalCommand(
     }
     bar.stop();
     const ingestSeconds = (performance.now() - started) / 1000;
-    // Ask for more chunks than k: several may come from one document, and recall counts distinct documents.
-    const search = async (query: string, k: number) =>
-      (await knowledge.search(query, { k: Math.min(100, k * 5), minScore: 0, extract: options.extract })).flatMap((r) =>
-        (external.get(r.documentId) ?? [r.documentId]).map((documentId) => ({ documentId })),
-      );
+    // Results are one per document already (maxChunksPerDocument 1); ask for a few more than k in case a
+    // document of the set was a duplicate of another (both ids count).
+    const inDomain: number[] = [];
+    const search = async (query: string, k: number) => {
+      const results = await knowledge.search(query, { k: Math.min(100, k + 5), minScore: 0, extract: options.extract });
+      inDomain.push(relevanceEval.bestRelevance(results));
+      return results.flatMap((r) => (external.get(r.documentId) ?? [r.documentId]).map((documentId) => ({ documentId })));
+    };
     const searchStarted = performance.now();
-    const { metrics } = await evaluateRetrieval(search, tasks, { k: options.k });
+    const { metrics, perTask } = await evaluateRetrieval(search, tasks, { k: options.k });
+    const searchMsPerQuery = (performance.now() - searchStarted) / Math.max(1, tasks.length);
+    const bySplit = aggregateBySplit(perTask);
+    const offTopic: number[] = [];
+    for (const query of relevanceEval.OFF_TOPIC) offTopic.push(relevanceEval.bestRelevance(await knowledge.search(query, { k: 1, minScore: 0 })));
+    const threshold = settings.knowledge.similarityThreshold;
+    const thresholds = [...new Set([0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7, threshold])].sort((a, b) => a - b);
+    const rates = relevanceEval.passRates(inDomain, offTopic, thresholds);
     const status = await knowledge.status();
     const name = `${status.mode === 'hybrid' ? 'hybrid' : 'lexical'}${options.extract ? '+extract' : ''}`;
+    const rows = [{ name, metrics }, ...(['dev', 'held-out'] as const).map((split) => ({ name: `  ${split}`, metrics: bySplit[split] }))];
     return {
-      table: formatMetricsTable([{ name, metrics }]),
+      // One block (no blank line): scripts split the output into this table and the JSON line after it.
+      table: [
+        formatMetricsTable(rows),
+        'dev: tasks whose sha256(id) starts with an even byte (tune on these); held-out: the others (report only).',
+        status.mode === 'hybrid' ? relevanceEval.formatPassRates(rates, threshold) : 'relevance: none in lexical-only mode',
+      ].join('\n'),
       json: {
         run: name,
         ...metrics,
+        splits: bySplit,
+        relevance: { threshold, offTopicQueries: offTopic.length, passRates: rates },
         k: options.k,
         extract: options.extract,
         embeddingModel: status.embeddingModel,
@@ -277,7 +299,7 @@ async function evaluateRetrievalCommand(
         documents: documents.length,
         chunks: status.chunks,
         ingestSeconds: Number(ingestSeconds.toFixed(1)),
-        searchMsPerQuery: Number(((performance.now() - searchStarted) / Math.max(1, tasks.length)).toFixed(1)),
+        searchMsPerQuery: Number(searchMsPerQuery.toFixed(1)),
       },
     };
   } finally {

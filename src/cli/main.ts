@@ -83,6 +83,18 @@ program
   });
 
 addKnowledgeCommands(program, () => settingsOrExit(program.opts<{ envFile: string }>().envFile));
+program.commands
+  .find((command) => command.name() === 'eval')!
+  .command('answers')
+  .description('run the agent on each task of a documents.jsonl + tasks.jsonl set and on off-topic questions: grounded answers, citation precision, abstention')
+  .requiredOption('--data <dir>', 'folder with documents.jsonl and tasks.jsonl (e.g. ../shared/eval/banking_knowledge)')
+  .option('--limit <n>', 'only the first n tasks', (value) => Number.parseInt(value, 10))
+  .option('--json', 'print only the JSON report')
+  .action(async (options: { data: string; limit?: number; json?: boolean }) => {
+    const { evaluateAnswers, formatAnswersReport } = await import('./eval-answers.js');
+    const report = await evaluateAnswers(settingsOrExit(program.opts<{ envFile: string }>().envFile), options);
+    process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatAnswersReport(report)}\n`);
+  });
 
 const keys = program.command('keys').description('manage session encryption keys');
 keys

@@ -116,7 +116,7 @@ export const envSchema = z.object({
   RAG_CHUNK_SIZE: num(500, { min: 16, max: 100_000 }),
   RAG_CHUNK_OVERLAP: num(50, { min: 0, max: 100_000 }),
   RAG_SEARCH_K: num(5, { min: 1, max: 100 }),
-  RAG_SIMILARITY_THRESHOLD: num(0.7, { min: 0, max: 1, decimals: true }),
+  RAG_SIMILARITY_THRESHOLD: num(0.4, { min: 0, max: 1, decimals: true }),
   RAG_RERANK_ENABLED: flag(false),
 
   // Customer memory
@@ -158,6 +158,11 @@ export const envSchema = z.object({
   ESCALATION_KEYWORDS: weightMap({ urgent: 1.0, emergency: 1.0, legal: 0.9 }),
   ESCALATION_NOTIFICATION_EMAIL: text(),
   ESCALATION_WEBHOOK_URL: url(),
+  ESCALATION_WEBHOOK_SECRET: text(),
+  ESCALATION_WEBHOOK_MAX_ATTEMPTS: num(5, { min: 1, max: 20 }),
+  // Read in settings.ts: the spec's grammar and the zone are checked there, beside the other checks.
+  ESCALATION_BUSINESS_HOURS: text(),
+  ESCALATION_TIMEZONE: text('UTC'),
   SMTP_HOST: text(),
   SMTP_PORT: num(587, { min: 1, max: 65535 }),
   SMTP_USER: text(),
@@ -194,5 +199,6 @@ export const SECRET_ENV_NAMES = [
   'OPENAI_API_KEY',
   'AZURE_OPENAI_API_KEY',
   'SMTP_PASSWORD',
+  'ESCALATION_WEBHOOK_SECRET',
   'SENTRY_DSN',
 ] as const satisfies readonly (keyof RawEnv)[];

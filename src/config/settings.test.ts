@@ -230,6 +230,64 @@ describe('DATABASE_URL', () => {
   });
 });
 
+describe('escalation notifications and business hours', () => {
+  const webhook = { ESCALATION_WEBHOOK_URL: 'https://hooks.example.com/frontline' };
+
+  it('defaults to no notifications, five attempts, always staffed, UTC', () => {
+    expect(loadSettings({}).escalation).toMatchObject({
+      webhookUrl: undefined,
+      webhookSecret: undefined,
+      webhookMaxAttempts: 5,
+      notificationRecipients: [],
+      businessHours: undefined,
+      timezone: 'UTC',
+    });
+  });
+
+  it('asks for ESCALATION_WEBHOOK_SECRET with ESCALATION_WEBHOOK_URL, and keeps it out of logs', () => {
+    const error = configError(webhook);
+    expect(badVariables(error)).toEqual(['ESCALATION_WEBHOOK_SECRET']);
+    expect(error.message).toContain('required when ESCALATION_WEBHOOK_URL is set');
+    expect(error.message).toContain('openssl rand -hex 32');
+    const settings = loadSettings({ ...webhook, ESCALATION_WEBHOOK_SECRET: 'whsec-0123456789', ESCALATION_WEBHOOK_MAX_ATTEMPTS: '8' });
+    expect(settings.escalation).toMatchObject({ webhookSecret: 'whsec-0123456789', webhookMaxAttempts: 8 });
+    expect(SECRET_ENV_NAMES).toContain('ESCALATION_WEBHOOK_SECRET');
+    expect(settings.secretValues).toContain('whsec-0123456789');
+    // A malformed URL is reported alone: the secret check leans on it.
+    expect(badVariables(configError({ ESCALATION_WEBHOOK_URL: 'ftp://x' }))).toEqual(['ESCALATION_WEBHOOK_URL']);
+  });
+
+  it('keeps ESCALATION_WEBHOOK_MAX_ATTEMPTS from 1 to 20', () => {
+    expect(loadSettings({ ESCALATION_WEBHOOK_MAX_ATTEMPTS: '1' }).escalation.webhookMaxAttempts).toBe(1);
+    expect(badVariables(configError({ ESCALATION_WEBHOOK_MAX_ATTEMPTS: '0' }))).toEqual(['ESCALATION_WEBHOOK_MAX_ATTEMPTS']);
+    expect(configError({ ESCALATION_WEBHOOK_MAX_ATTEMPTS: '21' }).message).toContain('expected an integer from 1 to 20, got "21"');
+  });
+
+  it('reads a list of e-mail recipients and asks for SMTP_HOST', () => {
+    const error = configError({ ESCALATION_NOTIFICATION_EMAIL: 'ops@example.com' });
+    expect(badVariables(error)).toEqual(['SMTP_HOST']);
+    expect(error.message).toContain('SMTP_HOST: required when ESCALATION_NOTIFICATION_EMAIL is set');
+    const settings = loadSettings({
+      ESCALATION_NOTIFICATION_EMAIL: 'ops@example.com, Team Lead <lead@example.com>,',
+      SMTP_HOST: 'smtp.example.com',
+    });
+    expect(settings.escalation.notificationRecipients).toEqual(['ops@example.com', 'Team Lead <lead@example.com>']);
+    const bad = configError({ ESCALATION_NOTIFICATION_EMAIL: 'ops@example.com, not an address', SMTP_HOST: 'smtp.example.com' });
+    expect(badVariables(bad)).toEqual(['ESCALATION_NOTIFICATION_EMAIL']);
+    expect(bad.message).toContain('"not an address"');
+  });
+
+  it('checks ESCALATION_BUSINESS_HOURS and ESCALATION_TIMEZONE at startup', () => {
+    const settings = loadSettings({ ESCALATION_BUSINESS_HOURS: 'Mon-Fri 09:00-17:30; Sat 10:00-14:00', ESCALATION_TIMEZONE: 'europe/london' });
+    expect(settings.escalation).toMatchObject({ businessHours: 'Mon-Fri 09:00-17:30; Sat 10:00-14:00', timezone: 'Europe/London' });
+    const error = configError({ ESCALATION_BUSINESS_HOURS: 'weekdays 9 to 5', ESCALATION_TIMEZONE: 'Mars/Olympus_Mons' });
+    expect(badVariables(error)).toEqual(['ESCALATION_BUSINESS_HOURS', 'ESCALATION_TIMEZONE']);
+    expect(error.message).toContain('e.g. "Mon-Fri 09:00-17:30; Sat 10:00-14:00"');
+    expect(error.message).toContain('ESCALATION_TIMEZONE: expected an IANA time zone such as Europe/London');
+    expect(badVariables(configError({ ESCALATION_BUSINESS_HOURS: 'Mon-Fri 09:00-25:00' }))).toEqual(['ESCALATION_BUSINESS_HOURS']);
+  });
+});
+
 describe('frozen settings', () => {
   function frozenEverywhere(value: unknown, where: string): string[] {
     if (value === null || typeof value !== 'object') return [];

@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import { canonicalTimeZone, parseBusinessHours } from './business-hours.js';
 import { redactUrl } from './parsers.js';
 import { envSchema, SECRET_ENV_NAMES, type RawEnv } from './schema.js';
 
@@ -131,6 +132,31 @@ function buildSettings(raw: RawEnv, problems: Problem[]) {
   }
   if (raw.ENABLE_TELEMETRY && !raw.OTLP_ENDPOINT) {
     problem('OTLP_ENDPOINT', 'required when ENABLE_TELEMETRY=true (e.g. http://127.0.0.1:4318)', ['ENABLE_TELEMETRY']);
+  }
+
+  if (raw.ESCALATION_WEBHOOK_URL && !raw.ESCALATION_WEBHOOK_SECRET) {
+    problem(
+      'ESCALATION_WEBHOOK_SECRET',
+      'required when ESCALATION_WEBHOOK_URL is set: each delivery is signed with it so the receiver can check it came from here; generate one with `openssl rand -hex 32`',
+      ['ESCALATION_WEBHOOK_URL'],
+    );
+  }
+  const recipients = (raw.ESCALATION_NOTIFICATION_EMAIL ?? '').split(',').map((a) => a.trim()).filter(Boolean);
+  // "ops@example.com" or "Ops <ops@example.com>"
+  const badRecipients = recipients.filter((a) => !/^(?:[^\s@<>]+@[^\s@<>]+|[^<>]*<[^\s@<>]+@[^\s@<>]+>)$/.test(a));
+  if (badRecipients.length > 0) {
+    problem('ESCALATION_NOTIFICATION_EMAIL', `expected e-mail addresses separated by commas, got ${badRecipients.map((a) => `"${a}"`).join(', ')}`);
+  }
+  if (recipients.length > 0 && !raw.SMTP_HOST) {
+    problem('SMTP_HOST', 'required when ESCALATION_NOTIFICATION_EMAIL is set: the SMTP server that sends escalation e-mail (e.g. smtp.example.com)', [
+      'ESCALATION_NOTIFICATION_EMAIL',
+    ]);
+  }
+  const businessHours = parseBusinessHours(raw.ESCALATION_BUSINESS_HOURS ?? '');
+  if (typeof businessHours === 'string') problem('ESCALATION_BUSINESS_HOURS', businessHours);
+  const timezone = canonicalTimeZone(raw.ESCALATION_TIMEZONE!);
+  if (!timezone) {
+    problem('ESCALATION_TIMEZONE', `expected an IANA time zone such as Europe/London or America/New_York, got "${raw.ESCALATION_TIMEZONE}"`);
   }
 
   return {
@@ -278,7 +304,14 @@ function buildSettings(raw: RawEnv, problems: Problem[]) {
       confidenceThreshold: raw.ESCALATION_CONFIDENCE_THRESHOLD,
       keywords: raw.ESCALATION_KEYWORDS,
       notificationEmail: raw.ESCALATION_NOTIFICATION_EMAIL,
+      /** ESCALATION_NOTIFICATION_EMAIL split at commas; empty when unset. */
+      notificationRecipients: recipients,
       webhookUrl: raw.ESCALATION_WEBHOOK_URL,
+      webhookSecret: raw.ESCALATION_WEBHOOK_SECRET,
+      webhookMaxAttempts: raw.ESCALATION_WEBHOOK_MAX_ATTEMPTS,
+      /** When humans answer, the spec as written (checked above; parseBusinessHours reads it); unset = always staffed. */
+      businessHours: raw.ESCALATION_BUSINESS_HOURS,
+      timezone: timezone ?? 'UTC',
       smtp: {
         host: raw.SMTP_HOST,
         port: raw.SMTP_PORT,

@@ -6,7 +6,9 @@
  *            -> dedupe by content hash -> documents row 'pending'
  *            -> chunk -> embed (batched) -> index.addDocumentChunks (all or nothing) -> 'indexed' with chunkCount;
  *            on failure 'failed' with the reason and no chunk left behind.
- *   search:  query extraction for long texts -> query embedding (unless lexical-only) -> hybrid search.
+ *   search:  search plan (a long text -> its need + need sentences as sub-queries) -> query embeddings in one
+ *            batch (unless lexical-only) -> hybrid search ranking documents -> results above the relevance
+ *            threshold. Each search and each indexing attempt is counted (stats()) and reported to the observer.
  *
  * The embedding model and the index open in start(), not in the constructor: loading a model takes seconds, and
  * the service must answer (health, sessions) meanwhile or without one. Without a model the knowledge base runs
@@ -26,13 +28,17 @@ import type {
   IngestionResult,
   IngestOptions,
   IngestOutcome,
+  KnowledgeIngestEvent,
   KnowledgeLogger,
+  KnowledgeObserver,
+  KnowledgeSearchEvent,
+  KnowledgeStats,
   KnowledgeQueue,
   KnowledgeStatus,
   QueueHandlers,
   SearchOptions,
 } from './ingestion/types.js';
-import { extractSearchQuery } from './query/index.js';
+import { planSearch, type SearchPlan } from './query/index.js';
 import type { Embedder, IndexedChunk, KnowledgeIndex, ParsedDocument, SearchResult } from './types.js';
 import type { UploadLimits } from './upload/index.js';
 
@@ -45,9 +51,12 @@ export interface KnowledgeBaseOptions {
   /** RAG_CHUNK_SIZE / RAG_CHUNK_OVERLAP, in the embedder's tokens (capped at what the model reads). */
   chunkSize: number;
   chunkOverlap: number;
-  /** RAG_SEARCH_K and RAG_SIMILARITY_THRESHOLD: search defaults. */
+  /**
+   * RAG_SEARCH_K: results per search by default. (RAG_SIMILARITY_THRESHOLD is not a search default: search()
+   * ranks and reports each result's `relevance`; the agent, or a caller passing minScore, decides what is
+   * relevant enough.)
+   */
   searchK: number;
-  similarityThreshold: number;
   upload: UploadLimits;
   loadEmbedder: () => Promise<EmbedderLoad>;
   indexOptions?: Omit<KnowledgeIndexOptions, 'dimension' | 'embeddingModel'>;
@@ -56,6 +65,8 @@ export interface KnowledgeBaseOptions {
   queue?: (handlers: QueueHandlers) => Promise<KnowledgeQueue>;
   /** true (PROCESS_UPLOADS_ASYNC): submit() answers once the job is queued; false: once it is indexed. */
   async?: boolean;
+  /** Metrics hooks (searches, their latency, documents and chunks indexed, failures). */
+  observer?: KnowledgeObserver;
 }
 
 interface Core {
@@ -94,6 +105,7 @@ export class KnowledgeBase {
   private notice: string | undefined;
   private closing: Promise<void> | undefined;
   private queue: KnowledgeQueue | undefined;
+  private readonly totals: KnowledgeStats = { searches: 0, failedSearches: 0, searchSeconds: 0, documentsIndexed: 0, chunksIndexed: 0, failedIngestions: 0 };
 
   private constructor(private readonly options: KnowledgeBaseOptions) {}
 
@@ -262,6 +274,7 @@ export class KnowledgeBase {
   async indexDocument(documentId: string, parsed: ParsedDocument, options: IngestOptions = {}): Promise<KnowledgeDocument> {
     const { documents, logger } = this.options;
     if (!(await documents.get(documentId))) throw new NotFoundError(`Document ${documentId} no longer exists`);
+    const started = performance.now();
     let core: Core | undefined;
     try {
       core = await this.ready();
@@ -285,16 +298,21 @@ export class KnowledgeBase {
         throw new NotFoundError(`Document ${documentId} was deleted while it was being indexed`);
       }
       logger.info({ documentId, title: updated.title, chunks: chunks.length, vectors: core.embedder !== null }, 'document indexed');
+      this.totals.documentsIndexed++;
+      this.totals.chunksIndexed += chunks.length;
+      this.notify('onIngest', { documentId, outcome: 'indexed', chunks: chunks.length, seconds: (performance.now() - started) / 1000 });
       return updated;
     } catch (error) {
       if (error instanceof NotFoundError) throw error;
       await core?.index.removeDocument(documentId).catch((err) => logger.error({ err, documentId }, 'removing the chunks of a failed document failed'));
-      await this.markFailed(documentId, error);
+      await this.markFailed(documentId, error, (performance.now() - started) / 1000);
       throw error;
     }
   }
 
-  private async markFailed(documentId: string, error: unknown): Promise<void> {
+  private async markFailed(documentId: string, error: unknown, seconds?: number): Promise<void> {
+    this.totals.failedIngestions++;
+    this.notify('onIngest', { documentId, outcome: 'failed', chunks: 0, ...(seconds !== undefined ? { seconds } : {}) });
     const message = error instanceof Error ? error.message : String(error);
     this.options.logger.warn({ documentId, reason: message }, 'document could not be indexed');
     await this.options.documents
@@ -325,14 +343,70 @@ export class KnowledgeBase {
     return (await this.queue?.get(jobId)) ?? null;
   }
 
+  /**
+   * Searches as the agent does: a long message becomes its extracted need plus one sub-query per need sentence
+   * (query/plan.ts), all embedded in one batch and fused by document (index/hybrid.ts). Results below minScore
+   * (on `relevance` when present) are dropped, so an empty list means nothing relevant was found.
+   */
   async search(query: string, options: SearchOptions = {}): Promise<SearchResult[]> {
-    const { index, embedder } = await this.ready();
-    const raw = query.trim();
-    if (!raw) return [];
-    const text = options.extract === false ? raw : extractSearchQuery(raw) || raw;
-    const k = Math.min(MAX_K, Math.max(1, Math.floor(options.k ?? this.options.searchK)));
-    const vector = embedder ? await embedder.embedQuery(text) : undefined;
-    return hybridSearch(index, { text, vector, k, minScore: options.minScore ?? this.options.similarityThreshold }, this.options.searchOptions);
+    const started = performance.now();
+    let plan: SearchPlan | undefined;
+    let mode: KnowledgeSearchEvent['mode'] = 'lexical-only';
+    try {
+      const { index, embedder } = await this.ready();
+      if (embedder) mode = 'hybrid';
+      const raw = query.trim();
+      if (!raw) return [];
+      plan = options.extract === false ? { text: raw, weight: 1, subQueries: [] } : planSearch(raw);
+      const k = Math.min(MAX_K, Math.max(1, Math.floor(options.k ?? this.options.searchK)));
+      // The sub-queries (sentences of similar length) in one batch, the long main query apart: in one batch it
+      // would pad every sentence to its length.
+      const vectors = embedder
+        ? (await Promise.all([embedder.embedQuery(plan.text), embedder.embedQueries(plan.subQueries.map((sub) => sub.text))])).flat()
+        : [];
+      const results = await hybridSearch(
+        index,
+        {
+          text: plan.text,
+          vector: vectors[0],
+          k,
+          minScore: options.minScore ?? 0,
+          weight: plan.weight,
+          subQueries: plan.subQueries.map((sub, i) => ({ ...sub, vector: vectors[i + 1] })),
+        },
+        {
+          ...this.options.searchOptions,
+          ...(plan.rrfK !== undefined ? { rrfK: plan.rrfK } : {}),
+          ...(options.maxChunksPerDocument !== undefined ? { maxChunksPerDocument: options.maxChunksPerDocument } : {}),
+        },
+      );
+      this.recordSearch(started, { results: results.length, mode, subQueries: plan.subQueries.length });
+      return results;
+    } catch (error) {
+      this.recordSearch(started, { results: 0, mode, subQueries: plan?.subQueries.length ?? 0, error });
+      throw error;
+    }
+  }
+
+  /** Totals since this knowledge base was created (a copy). */
+  stats(): KnowledgeStats {
+    return { ...this.totals };
+  }
+
+  private recordSearch(started: number, event: Omit<KnowledgeSearchEvent, 'seconds'>): void {
+    const seconds = (performance.now() - started) / 1000;
+    this.totals.searches++;
+    this.totals.searchSeconds += seconds;
+    if (event.error !== undefined) this.totals.failedSearches++;
+    this.notify('onSearch', { ...event, seconds });
+  }
+
+  private notify<K extends keyof KnowledgeObserver>(hook: K, event: Parameters<NonNullable<KnowledgeObserver[K]>>[0]): void {
+    try {
+      (this.options.observer?.[hook] as ((e: typeof event) => void) | undefined)?.(event);
+    } catch (error) {
+      this.options.logger.warn({ err: error, hook }, 'a knowledge observer threw; ignored');
+    }
   }
 
   /** For /health: never throws, never waits for the model to load, and gives up on a figure after a second. */

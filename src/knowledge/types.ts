@@ -53,6 +53,8 @@ export interface Embedder {
   embedDocuments(texts: string[]): Promise<Float32Array[]>;
   /** Embeds a search query (some models prefix queries differently from passages). */
   embedQuery(text: string): Promise<Float32Array>;
+  /** Embeds several search queries at once (batched: the sub-queries of one long message). */
+  embedQueries(texts: string[]): Promise<Float32Array[]>;
   /** Tokens of the embedding model's tokenizer, for chunk sizing. */
   countTokens(text: string): number;
   close(): Promise<void>;
@@ -68,7 +70,10 @@ export interface SearchQuery {
   /** The query's embedding; absent in lexical-only mode. */
   vector?: Float32Array;
   k: number;
-  /** Results scoring below this (0..1, after fusion normalisation) are dropped. */
+  /**
+   * Results below this (0..1) are dropped: compared with `relevance` when the result has one (the query has a
+   * vector and the chunk is stored with one), otherwise with the rank-based `score`.
+   */
   minScore?: number;
 }
 
@@ -76,8 +81,17 @@ export interface SearchResult {
   documentId: string;
   title: string;
   chunkId: string;
-  /** 0..1, higher is better. */
+  /**
+   * 0..1, higher is better: the fused, rank-based score (index/hybrid.ts). It orders results; it does not say
+   * whether anything relevant was found (the best result of any query scores near 1).
+   */
   score: number;
+  /**
+   * Absolute relevance, 0..1: the cosine similarity of the query's embedding and the chunk's (for a long text
+   * searched as several sub-queries, the best of them), clamped at 0. Comparable across queries, so a threshold on
+   * it means "nothing relevant". Absent without embeddings (lexical-only).
+   */
+  relevance?: number;
   snippet: string;
   location: SourceLocation;
   /** Per-signal ranks and scores, for debugging and tuning. */
@@ -105,6 +119,11 @@ export interface KnowledgeIndex {
   lexicalSearch(text: string, limit: number): Promise<Candidate[]>;
   /** Exact nearest neighbours by cosine similarity; empty when no vectors are stored. */
   vectorSearch(vector: Float32Array, limit: number): Promise<Candidate[]>;
+  /**
+   * The cosine similarity of `vector` with each chunk's stored vector, in the order asked (undefined for a chunk
+   * without one, or for every chunk when the index stores no vectors).
+   */
+  similarities(vector: Float32Array, chunkIds: string[]): Promise<(number | undefined)[]>;
   getChunks(chunkIds: string[]): Promise<Chunk[]>;
   countChunks(documentId?: string): Promise<number>;
   close(): Promise<void>;

@@ -18,7 +18,10 @@ import { rateLimitPlugin } from './plugins/rate-limit.js';
 import { generateRequestId, requestContextPlugin } from './plugins/request-context.js';
 import { securityPlugin } from './plugins/security.js';
 import { sessionRoutes } from './sessions/routes.js';
-import { createServices, type Services } from './services.js';
+import { chatRoutes } from './chat/routes.js';
+import { createServices, type ServiceOverrides, type Services } from './services.js';
+import { wsRoutes } from './ws/routes.js';
+import { memoryRoutes } from './memory/routes.js';
 import { PACKAGE_VERSION } from './version.js';
 
 declare module 'fastify' {
@@ -72,18 +75,21 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   // The API's route groups, each an encapsulated plugin under API_PREFIX.
   await app.register(sessionRoutes, { services, prefix: settings.api.prefix });
   await app.register(knowledgeRoutes, { services, prefix: settings.api.prefix });
+  await app.register(chatRoutes, { services, prefix: settings.api.prefix });
+  await app.register(memoryRoutes, { services, memory: services.agentService.memory, prefix: settings.api.prefix });
+  if (settings.websocket.enabled) await app.register(wsRoutes, { services });
 
   return app;
 }
 
-export interface CreateAppOptions {
+export interface CreateAppOptions extends ServiceOverrides {
   logger?: Logger;
 }
 
 /** Builds services and app together; closing the app stops background tasks and closes every connection. */
 export async function createApp(settings: Settings, options: CreateAppOptions = {}): Promise<FastifyInstance> {
   const logger = options.logger ?? createLogger(settings);
-  const services = await createServices(settings, logger);
+  const services = await createServices(settings, logger, { model: options.model });
   try {
     const app = await buildApp(services);
     app.addHook('onClose', async () => services.close());

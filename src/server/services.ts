@@ -11,12 +11,16 @@ import { openDatabase, type DatabaseHandle } from '../storage/database.js';
 import { createRepositories, type Repositories } from '../storage/index.js';
 import { migrateToLatest } from '../storage/migrate.js';
 import { createFingerprinter, createSessionStore, type Fingerprinter, type SessionStore } from '../sessions/index.js';
+import { SessionTokens } from '../sessions/authorize.js';
 import { createRedisClient, pingRedis } from '../storage/redis.js';
 import type { Logger } from '../telemetry/logger.js';
 import { createMetrics, type Metrics } from '../telemetry/metrics.js';
 import { createQueryTracer } from '../telemetry/tracing.js';
 import type { KnowledgeBase } from '../knowledge/service.js';
 import { createKnowledgeService } from './knowledge/setup.js';
+import { createAgentService, type AgentService } from './agent-setup.js';
+import type { SupportAgent } from '../agent/support-agent.js';
+import type { LanguageModel } from '../llm/index.js';
 import { PeriodicTasks } from './periodic-tasks.js';
 import { Readiness } from './readiness.js';
 
@@ -29,15 +33,26 @@ export interface Services {
   redis?: Redis;
   sessionStore: SessionStore;
   fingerprinter: Fingerprinter;
+  /** Issues session bearer tokens and checks them before the store is asked. */
+  tokens: SessionTokens;
   /** Documents, ingestion and search (the embedding model loads in the background; lexical-only without one). */
   knowledge: KnowledgeBase;
+  /** The support agent: one turn per customer message, whatever the channel. */
+  agent: SupportAgent;
+  /** The agent's model, its customer memory and the hand-off notifications. */
+  agentService: AgentService;
   readiness: Readiness;
   tasks: PeriodicTasks;
   /** Closes everything this object opened; safe to call twice. */
   close(): Promise<void>;
 }
 
-export async function createServices(settings: Settings, logger: Logger): Promise<Services> {
+export interface ServiceOverrides {
+  /** A model to use instead of the one AI_PROVIDER names (tests and benchmarks script the model). */
+  model?: LanguageModel;
+}
+
+export async function createServices(settings: Settings, logger: Logger, overrides: ServiceOverrides = {}): Promise<Services> {
   const metrics = createMetrics();
   const readiness = new Readiness();
   const tasks = new PeriodicTasks(logger);
@@ -88,14 +103,26 @@ export async function createServices(settings: Settings, logger: Logger): Promis
       },
     });
     const fingerprinter = createFingerprinter(settings, { logger });
+    const tokens = new SessionTokens(settings.security.secretKey);
     registerSessionMetrics(metrics, sessionStore, fingerprinter);
 
     const repositories = createRepositories(database);
-    const knowledge = await createKnowledgeService(settings, { database, repositories, logger });
+    const knowledge = await createKnowledgeService(settings, { database, repositories, logger, metrics });
     closers.push(() => knowledge.close());
+    const agentService = await createAgentService(settings, {
+      repositories,
+      sessionStore,
+      fingerprinter,
+      tokens,
+      knowledge: knowledge.knowledge,
+      logger,
+      metrics,
+      model: overrides.model,
+    });
+    closers.push(() => agentService.close());
     tasks.add('cleanup', settings.sessions.cleanupIntervalMs, async () => ({
       expiredSessions: await sessionStore.cleanupExpired(),
-      expiredCustomerFacts: await repositories.customerFacts.deleteExpired(new Date()),
+      expiredCustomerFacts: await agentService.memory.cleanup(),
     }));
 
     return {
@@ -107,7 +134,10 @@ export async function createServices(settings: Settings, logger: Logger): Promis
       redis,
       sessionStore,
       fingerprinter,
+      tokens,
       knowledge: knowledge.knowledge,
+      agent: agentService.agent,
+      agentService,
       readiness,
       tasks,
       close: async () => {

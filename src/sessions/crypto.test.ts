@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../config/index.js';
+import { sealE1 } from '../../test/sessions/legacy-e1.js';
 import { InternalError } from '../errors.js';
-import { ciphertextKeyId, generateEncryptionKey, KeyRing, keyId, parseEncryptionKey, SessionCodec } from './crypto.js';
+import { ciphertextFormat, ciphertextKeyId, generateEncryptionKey, KeyRing, keyId, parseEncryptionKey, SessionCodec } from './crypto.js';
 
 describe('encryption keys', () => {
   const bytes = randomBytes(32);
@@ -46,23 +47,50 @@ describe('key ring', () => {
     expect(() => oldRing.decrypt(after, 'session-1')).toThrow(/not in SESSION_ENCRYPTION_KEY/);
   });
 
-  it('refuses tampered ciphertexts and ciphertexts moved to another session', () => {
+  it('refuses tampered ciphertexts and ciphertexts moved to another session, in either encoding', () => {
     const ring = new KeyRing([newKey]);
     const sealed = ring.encrypt('{"a":1}', 'session-1');
     expect(() => ring.decrypt(sealed, 'session-2')).toThrow(InternalError);
-    const body = Buffer.from(sealed.split('.')[2]!, 'base64url');
-    body[body.length - 20]! ^= 1;
-    const tampered = `${sealed.split('.').slice(0, 2).join('.')}.${body.toString('base64url')}`;
-    expect(() => ring.decrypt(tampered, 'session-1')).toThrow(/failed authentication/);
+    for (const at of [10, 20, sealed.length - 1]) {
+      const tampered = Buffer.from(sealed);
+      tampered[at]! ^= 1; // iv, tag, ciphertext
+      expect(() => ring.decrypt(tampered, 'session-1')).toThrow(/failed authentication/);
+    }
+    expect(() => ring.decrypt(sealed.subarray(0, 30), 'session-1')).toThrow(/malformed or truncated/);
+    const text = ring.encryptText('{"a":1}', 'session-1');
+    expect(() => ring.decrypt(text, 'session-2')).toThrow(/failed authentication/);
+    const flipped = `${text.slice(0, -2)}${text.at(-2) === 'A' ? 'B' : 'A'}${text.at(-1)}`;
+    expect(() => ring.decrypt(flipped, 'session-1')).toThrow(/failed authentication/);
+  });
+
+  it('encodes as e2 bytes or e1 text (the format of earlier releases); each decrypts as a Buffer or a string', () => {
+    const ring = new KeyRing([newKey]);
+    const bytes = ring.encrypt('héllo', 'session-1');
+    expect(ciphertextFormat(bytes)).toBe('e2');
+    expect(bytes).toHaveLength(1 + 4 + 12 + 16 + Buffer.byteLength('héllo'));
+    expect(bytes.toString('hex', 1, 5)).toBe(ring.primary.id);
+    const text = ring.encryptText('héllo', 'session-1');
+    expect(text).toMatch(new RegExp(`^e1\\.${ring.primary.id}\\.[A-Za-z0-9_-]+$`));
+    for (const stored of [bytes, text, Buffer.from(text), sealE1(newKey, 'héllo', 'session-1')]) {
+      expect(ciphertextKeyId(stored)).toBe(ring.primary.id);
+      expect(ring.decrypt(stored, 'session-1')).toBe('héllo');
+    }
+    expect(ciphertextFormat(Buffer.from(text))).toBe('e1');
   });
 
   it('the codec reads plaintext written before encryption was turned on, and says what needs rewriting', () => {
     const codec = new SessionCodec(new KeyRing([newKey, oldKey]));
     expect(codec.decode('{"a":1}', 'x')).toEqual({ a: 1 });
-    expect(codec.needsRewrite('{"a":1}')).toBe(true);
-    expect(codec.needsRewrite(new KeyRing([oldKey]).encrypt('1', 'x'))).toBe(true);
-    expect(codec.needsRewrite(codec.encode(1, 'x'))).toBe(false);
-    expect(new SessionCodec(null).encode({ a: 1 }, 'x')).toBe('{"a":1}');
+    expect(codec.decode(Buffer.from('{"a":1}'), 'x')).toEqual({ a: 1 });
+    expect(codec.needsRewrite('{"a":1}', 'e2')).toBe(true);
+    expect(codec.needsRewrite(new KeyRing([oldKey]).encrypt('1', 'x'), 'e2')).toBe(true);
+    expect(codec.needsRewrite(codec.encode(1, 'x'), 'e2')).toBe(false);
+    expect(codec.needsRewrite(codec.encode(1, 'x'), 'e1')).toBe(true);
+    expect(codec.needsRewrite(codec.encodeText(1, 'x'), 'e1')).toBe(false);
+    expect(codec.decode(codec.encodeText({ a: 1 }, 'x'), 'x')).toEqual({ a: 1 });
+    expect(new SessionCodec(null).encode({ a: 1 }, 'x').toString()).toBe('{"a":1}');
+    expect(new SessionCodec(null).encodeText({ a: 1 }, 'x')).toBe('{"a":1}');
+    expect(new SessionCodec(null).needsRewrite('{"a":1}', 'e1')).toBe(false);
     expect(() => new SessionCodec(null).decode(codec.encode(1, 'x'), 'x')).toThrow(/SESSION_ENCRYPTION_KEY is not set/);
   });
 });

@@ -15,6 +15,7 @@ export { withSessionLock, type LockedSession, type StagedChanges, type WithLockO
 export { generateSessionId, generateSessionToken, hashToken, isValidSessionId, verifyToken } from './tokens.js';
 export { createFingerprinter, Fingerprinter, type FingerprintVerdict } from './fingerprint.js';
 export { generateEncryptionKey, KeyRing, parseEncryptionKey, SessionCodec } from './crypto.js';
+export { SessionCapacityError } from '../errors.js';
 export { rotateKeys, type RotationReport } from './rotate.js';
 export { MemorySessionStore } from './memory/store.js';
 export { RedisSessionStore } from './redis/store.js';
@@ -43,10 +44,18 @@ export interface SessionStoreDeps {
  */
 export async function createSessionStore(settings: SessionStoreSettings, deps: SessionStoreDeps = {}): Promise<SessionStore> {
   const { sessions, redis } = settings;
-  const common = { maxMessages: sessions.maxMessages, lockingEnabled: sessions.lockingEnabled, lockTimeoutMs: sessions.lockTimeoutMs };
-  if (sessions.store === 'memory') {
-    return new MemorySessionStore({ ...common, ttlMs: sessions.timeoutMinutes * 60_000, maxSessions: sessions.maxSessions });
-  }
+  // SESSION_LOCK_RETRY_ATTEMPTS ("times to retry taking a busy session lock") is accepted and bounds nothing:
+  // a waiter keeps its place in a FIFO queue until its deadline, SESSION_LOCK_TIMEOUT_SECONDS, and is woken as
+  // soon as the lock is released, so a count of attempts has no fixed meaning in time, and giving up after n
+  // of them would hand the turn to later arrivals. Nor does it bound compare-and-set retries: its default (3)
+  // would turn ordinary contention between instances into SESSION_BUSY (see MAX_CAS_ATTEMPTS in redis/store.ts).
+  const common = {
+    maxMessages: sessions.maxMessages,
+    maxSessions: sessions.maxSessions,
+    lockingEnabled: sessions.lockingEnabled,
+    lockTimeoutMs: sessions.lockTimeoutMs,
+  };
+  if (sessions.store === 'memory') return new MemorySessionStore({ ...common, ttlMs: sessions.timeoutMinutes * 60_000 });
   const codec = createCodec(sessions);
   const url = typeof deps.redis === 'string' ? deps.redis : redis.url;
   const connect = (subscriber: boolean): Redis => {
@@ -70,6 +79,7 @@ export async function createSessionStore(settings: SessionStoreSettings, deps: S
     keyPrefix: sessions.redisKeyPrefix,
     codec,
     l1: { enabled: sessions.l1CacheEnabled, maxSize: sessions.l1CacheSize, ttlMs: sessions.l1CacheTtlMs },
+    replyTimeoutMs: redis.socketTimeoutMs,
     ownsConnections: true,
     onError: logError,
   });

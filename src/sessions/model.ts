@@ -9,6 +9,7 @@ import {
   SESSION_STATUSES,
   type CounterName,
   type CreateSessionInput,
+  type NewSessionMessage,
   type PatchInput,
   type Session,
   type SessionChanges,
@@ -108,24 +109,27 @@ export function resolvePatch(patch: PatchInput | undefined, current: Session): S
 }
 
 export function normalizeChanges(changes: SessionChanges, now: number): NormalizedChanges {
+  // Plain loops, no closures: this runs on every write.
   const totals = new Map<CounterName, number>();
-  const add = (name: CounterName, by: number) => totals.set(name, (totals.get(name) ?? 0) + by);
   for (const [name, by] of Object.entries(changes.increments ?? {})) {
     if (!isCounterName(name)) throw new ValidationError(`unknown session counter "${name}"`);
     if (!Number.isSafeInteger(by)) throw new ValidationError(`counter ${name} must change by an integer`);
-    if (by !== 0) add(name, by);
+    if (by !== 0) totals.set(name, (totals.get(name) ?? 0) + by);
   }
-  const messages = (changes.messages ?? []).map((message): SessionMessage => {
-    if (!(MESSAGE_ROLES as readonly unknown[]).includes(message?.role)) {
-      throw new ValidationError(`message role must be one of ${MESSAGE_ROLES.join(', ')}`);
-    }
-    if (typeof message.content !== 'string') throw new ValidationError('message content must be a string');
-    const at = message.at === undefined ? new Date(now) : new Date(message.at);
-    if (Number.isNaN(at.getTime())) throw new ValidationError('message time must be a valid date');
-    return { role: message.role, content: message.content, at: at.toISOString() };
-  });
-  if (messages.length > 0) add('messageCount', messages.length);
+  const messages: SessionMessage[] = [];
+  for (const message of changes.messages ?? []) messages.push(normalizeMessage(message, now));
+  if (messages.length > 0) totals.set('messageCount', (totals.get('messageCount') ?? 0) + messages.length);
   return { patch: changes.patch, increments: [...totals], messages, touch: changes.touch === true };
+}
+
+function normalizeMessage(message: NewSessionMessage, now: number): SessionMessage {
+  if (!(MESSAGE_ROLES as readonly unknown[]).includes(message?.role)) {
+    throw new ValidationError(`message role must be one of ${MESSAGE_ROLES.join(', ')}`);
+  }
+  if (typeof message.content !== 'string') throw new ValidationError('message content must be a string');
+  const at = message.at === undefined ? now : new Date(message.at).getTime();
+  if (Number.isNaN(at)) throw new ValidationError('message time must be a valid date');
+  return { role: message.role, content: message.content, at: iso(at) };
 }
 
 function deepFreeze<T>(value: T): T {
@@ -148,7 +152,18 @@ export interface SessionParts {
   revision: number;
 }
 
-const iso = (time: number | string) => (typeof time === 'string' ? time : new Date(time).toISOString());
+let lastIsoMs = NaN;
+let lastIso = '';
+
+/** ISO text of a time. The last one is kept: writes in the same millisecond share it (toISOString is not cheap). */
+function iso(time: number | string): string {
+  if (typeof time === 'string') return time;
+  if (time !== lastIsoMs) {
+    lastIso = new Date(time).toISOString();
+    lastIsoMs = time;
+  }
+  return lastIso;
+}
 
 /** Builds the frozen snapshot handed to callers (on every read and write: kept cheap). */
 export function assembleSession(parts: SessionParts): Session {
@@ -157,7 +172,8 @@ export function assembleSession(parts: SessionParts): Session {
     id: parts.id,
     tokenHash: data.tokenHash,
     status: data.status,
-    counters: parts.counters === ZERO_COUNTERS ? ZERO_COUNTERS : Object.freeze({ ...ZERO_COUNTERS, ...parts.counters }),
+    // A frozen counters object comes from an earlier snapshot, complete: shared rather than copied.
+    counters: Object.isFrozen(parts.counters) ? parts.counters : Object.freeze({ ...ZERO_COUNTERS, ...parts.counters }),
     messages: parts.messages,
     metadata: data.metadata,
     createdAt: iso(parts.createdMs),

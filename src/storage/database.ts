@@ -115,8 +115,35 @@ function openSqlite(filename: string, busyTimeoutMs: number, options: OpenDataba
       cause: error,
     });
   }
-  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: native }), ...kyselyOptions(options) });
+  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(native) }), ...kyselyOptions(options) });
   return { dialect: 'sqlite', db, label, sqlite: native, ...lifecycle(db, label, busyTimeoutMs, (text) => text) };
+}
+
+/** Statements kept prepared per connection; the repositories issue a few dozen distinct queries. */
+const STATEMENT_CACHE_SIZE = 256;
+
+/**
+ * Kysely prepares every query afresh; with better-sqlite3, preparing costs more than running a small query. The
+ * same SQL text always compiles to the same statement, so statements are kept by text (bounded, least recently
+ * used out). A statement still being iterated (a streamed query) is busy: a fresh one is prepared for that call.
+ */
+function withStatementCache(native: Database.Database): Pick<Database.Database, 'prepare' | 'close'> {
+  const cache = new Map<string, Database.Statement>();
+  return {
+    prepare(source: string) {
+      const cached = cache.get(source);
+      if (cached && !cached.busy) {
+        cache.delete(source);
+        cache.set(source, cached);
+        return cached;
+      }
+      const statement = native.prepare(source);
+      cache.set(source, statement);
+      if (cache.size > STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+      return statement;
+    },
+    close: () => native.close(),
+  } as Pick<Database.Database, 'prepare' | 'close'>;
 }
 
 /** host:port and database of a connection string, for messages; the password never leaves this function. */

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { loadSettings, type Settings } from '../../src/config/index.js';
+import type { LanguageModel } from '../../src/llm/index.js';
 import { createApp } from '../../src/server/app.js';
 import { createLogger } from '../../src/telemetry/logger.js';
 
@@ -31,14 +32,20 @@ export function testSettings(env: Record<string, string> = {}): Settings {
     DATABASE_URL: `sqlite:///${path.join(dir, 'test.db')}`, // an absolute path: sqlite:////tmp/...
     SECRET_KEY: 'test-secret-key-that-is-long-enough-0123456789',
     RATE_LIMIT_ENABLED: 'false',
+    // Most tests need no model; the ones that do set AI_PROVIDER=local or pass a scripted model.
+    AI_PROVIDER: 'extractive',
     ...env,
   });
 }
 
-/** `extraRoutes` lets a test add a route of its own (e.g. one with a schema) before the app is ready. */
+/**
+ * `extraRoutes` lets a test add a route of its own (e.g. one with a schema) before the app is ready; `model`
+ * replaces the model AI_PROVIDER names (a scripted one, for the agent's tests).
+ */
 export async function buildTestApp(
   env: Record<string, string> = {},
   extraRoutes?: (app: FastifyInstance) => void | Promise<void>,
+  options: { model?: LanguageModel } = {},
 ): Promise<TestApp> {
   const settings = testSettings(env);
   const lines: string[] = [];
@@ -48,7 +55,7 @@ export async function buildTestApp(
       callback();
     },
   });
-  const app = await createApp(settings, { logger: createLogger(settings, sink) });
+  const app = await createApp(settings, { logger: createLogger(settings, sink), model: options.model });
   await extraRoutes?.(app);
   await app.ready();
   return { app, settings, logs: () => lines.join(''), close: () => app.close() };

@@ -29,9 +29,11 @@ export function sessionApiSuite(label: string, storeEnv: () => Record<string, st
       const { response, body } = await create();
       expect(response.statusCode).toBe(201);
       expect(new Date(body.expiresAt).getTime()).toBeGreaterThan(Date.now());
-      const [id, secret] = [body.token.slice(0, body.token.lastIndexOf('.')), body.token.slice(body.token.lastIndexOf('.') + 1)];
+      // <sessionId>.<random>.<tag>: the id it is for, the secret, and the server's tag over both.
+      const [id, secret, tag] = body.token.split('.');
       expect(id).toBe(body.sessionId);
       expect(Buffer.from(secret!, 'base64url').length * 8).toBeGreaterThanOrEqual(128);
+      expect(Buffer.from(tag!, 'base64url').length).toBe(16);
       const stored = await t.app.services.sessionStore.get(body.sessionId);
       expect(JSON.stringify(stored)).not.toContain(secret);
       expect(stored!.tokenHash).toMatch(/^[0-9a-f]{64}$/);

@@ -2,12 +2,13 @@
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { InternalError } from '../../src/errors.js';
-import { ciphertextKeyId, keyId, parseEncryptionKey } from '../../src/sessions/crypto.js';
+import { ciphertextFormat, ciphertextKeyId, keyId, parseEncryptionKey } from '../../src/sessions/crypto.js';
 import { rotateKeys } from '../../src/sessions/rotate.js';
 import type { RedisSessionStore } from '../../src/sessions/redis/store.js';
 import type { Session } from '../../src/sessions/types.js';
 import { REDIS_TEST_URL, uniqueRedisPrefix } from '../helpers/services.js';
 import { dropKeys, keysUnder, makeRedisStore, newSessionInput, TEST_KEYS } from './helpers.js';
+import { sealE1 } from './legacy-e1.js';
 
 const SECRETS = {
   customer: 'customer-PLAINTEXT-4217',
@@ -22,19 +23,24 @@ beforeAll(() => {
 });
 afterAll(() => raw.disconnect());
 
-/** Every value stored under the prefix: type-aware reads of each key plus its DUMP serialisation. */
+/** Every value stored under the prefix, byte for byte: type-aware reads of each key plus its DUMP serialisation. */
 async function dumpKeyspace(prefix: string): Promise<string> {
-  const parts: string[] = [];
+  const parts: Buffer[] = [];
   for (const key of await keysUnder(prefix)) {
-    parts.push(key);
+    parts.push(Buffer.from(key));
     const type = await raw.type(key);
-    if (type === 'hash') parts.push(...Object.entries(await raw.hgetall(key)).flat());
-    if (type === 'list') parts.push(...(await raw.lrange(key, 0, -1)));
-    if (type === 'string') parts.push((await raw.get(key)) ?? '');
-    if (type === 'zset') parts.push(...(await raw.zrange(key, 0, -1, 'WITHSCORES')));
-    parts.push(((await raw.dumpBuffer(key)) ?? Buffer.alloc(0)).toString('latin1'));
+    if (type === 'hash') parts.push(...Object.entries(await raw.hgetallBuffer(key)).flatMap(([field, value]) => [Buffer.from(field), value]));
+    if (type === 'list') parts.push(...(await raw.lrangeBuffer(key, 0, -1)));
+    if (type === 'string') parts.push((await raw.getBuffer(key)) ?? Buffer.alloc(0));
+    if (type === 'zset') parts.push(...(await raw.zrangeBuffer(key, 0, -1, 'WITHSCORES')));
+    parts.push((await raw.dumpBuffer(key)) ?? Buffer.alloc(0));
   }
-  return parts.join('\n');
+  return parts.map((part) => part.toString('latin1')).join('\n');
+}
+
+/** The stored values of a session: its encrypted data and each message of its window, as bytes. */
+async function storedValues(prefix: string, id: string): Promise<Buffer[]> {
+  return [(await raw.hgetBuffer(`${prefix}${id}`, 'd'))!, ...(await raw.lrangeBuffer(`${prefix}${id}:m`, 0, -1))];
 }
 
 async function writeSensitiveSession(store: RedisSessionStore) {
@@ -85,7 +91,7 @@ describe('encryption at rest (redis)', () => {
   it('binds each ciphertext to its session: a blob copied to another session does not decrypt', async () => {
     const store = make({ l1: false });
     const [a, b] = await Promise.all([store.create(newSessionInput()), store.create(newSessionInput())]);
-    await raw.hset(`${store.keyPrefix}${b.id}`, 'd', (await raw.hget(`${store.keyPrefix}${a.id}`, 'd'))!);
+    await raw.hset(`${store.keyPrefix}${b.id}`, 'd', (await raw.hgetBuffer(`${store.keyPrefix}${a.id}`, 'd'))!);
     await expect(store.get(b.id)).rejects.toBeInstanceOf(InternalError);
   });
 
@@ -104,10 +110,8 @@ describe('encryption at rest (redis)', () => {
     expect(report).toEqual({ sessions: 3, reencrypted: 3, failed: [] });
     expect((await rotateKeys(during)).reencrypted).toBe(0);
     const newId = keyId(parseEncryptionKey(newKey));
-    const stored = (await keysUnder(prefix)).filter((key) => !key.includes('#') && !key.endsWith(':lock'));
-    for (const key of stored) {
-      const values = (await raw.type(key)) === 'hash' ? [(await raw.hget(key, 'd'))!] : await raw.lrange(key, 0, -1);
-      for (const value of values) expect(ciphertextKeyId(value)).toBe(newId);
+    for (const session of sessions) {
+      for (const value of await storedValues(prefix, session.id)) expect(ciphertextKeyId(value)).toBe(newId);
     }
 
     const after = make({ prefix, keys: [newKey] });
@@ -119,5 +123,29 @@ describe('encryption at rest (redis)', () => {
     expect((await after.get(sessions[0].id))!.messages.at(-1)!.content).toBe('written during rotation');
     const withOldOnly = make({ prefix, keys: [oldKey], l1: false });
     await expect(withOldOnly.get(sessions[0].id)).rejects.toBeInstanceOf(InternalError);
+  });
+
+  it('reads sessions stored as e1 text by earlier releases; rotateKeys rewrites their messages as e2 bytes', async () => {
+    const [key] = TEST_KEYS;
+    const prefix = uniqueRedisPrefix('legacy');
+    const writer = make({ prefix, keys: [key] });
+    const session = await writeSensitiveSession(writer);
+    const expected = await writer.get(session.id);
+    // Re-seal every stored value as the previous release did.
+    const codec = writer.codec;
+    const [data, ...messages] = await storedValues(prefix, session.id);
+    await raw.hset(`${prefix}${session.id}`, 'd', sealE1(key, JSON.stringify(codec.decode(data!, `${session.id}:d`)), `${session.id}:d`));
+    await raw.del(`${prefix}${session.id}:m`);
+    const legacy = messages.map((m) => sealE1(key, JSON.stringify(codec.decode(m, `${session.id}:m`)), `${session.id}:m`));
+    await raw.rpush(`${prefix}${session.id}:m`, ...legacy);
+    for (const value of await storedValues(prefix, session.id)) expect(ciphertextFormat(value)).toBe('e1');
+
+    const reader = make({ prefix, keys: [key], l1: false });
+    expect(await reader.get(session.id)).toEqual(expected);
+    expect(await rotateKeys(reader)).toEqual({ sessions: 1, reencrypted: 1, failed: [] });
+    const [dataAfter, ...messagesAfter] = await storedValues(prefix, session.id);
+    expect([dataAfter, ...messagesAfter].map((value) => ciphertextFormat(value!))).toEqual(['e1', ...messagesAfter.map(() => 'e2')]);
+    const { messages: after, metadata } = (await reader.get(session.id))!;
+    expect({ messages: after, metadata }).toEqual({ messages: expected!.messages, metadata: expected!.metadata });
   });
 });

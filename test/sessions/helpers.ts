@@ -29,6 +29,7 @@ export function makeMemoryStore(options: TestStoreOptions & { maxSessions?: numb
 export const TEST_KEYS = [generateEncryptionKey(), generateEncryptionKey()] as const;
 
 export interface RedisTestOptions extends TestStoreOptions {
+  maxSessions?: number;
   prefix?: string;
   url?: string;
   /** Encryption key ring; null turns encryption off. Default: TEST_KEYS[0]. */
@@ -46,6 +47,8 @@ export function makeRedisStore(options: RedisTestOptions = {}): RedisSessionStor
     keyPrefix: options.prefix ?? uniqueRedisPrefix('sessions'),
     codec: new SessionCodec(keys ? new KeyRing(keys) : null),
     l1: { enabled: options.l1 ?? true, maxSize: 100, ttlMs: 60_000 },
+    maxSessions: options.maxSessions ?? 10_000,
+    replyTimeoutMs: redis.socketTimeoutMs,
     ownsConnections: true,
   });
 }

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadSettings } from '../../src/config/index.js';
-import { createSessionStore, generateEncryptionKey } from '../../src/sessions/index.js';
+import { createSessionStore, generateEncryptionKey, SessionCapacityError } from '../../src/sessions/index.js';
 import { RedisSessionStore } from '../../src/sessions/redis/store.js';
 import { REDIS_TEST_URL, uniqueRedisPrefix } from '../helpers/services.js';
 import { runSessionStoreConformance } from './conformance.suite.js';
-import { dropKeys, keysUnder, makeRedisStore, newSessionInput, untilQueued } from './helpers.js';
+import { dropKeys, keysUnder, makeRedisStore, newSessionInput, sleep, untilQueued } from './helpers.js';
 
 runSessionStoreConformance('redis', {
   make: (options) => makeRedisStore(options),
@@ -45,6 +45,25 @@ describe('redis session store', () => {
     } finally {
       await store.close();
       await dropKeys(prefix);
+    }
+  });
+
+  it('holds at most SESSION_MAX_SESSIONS live sessions: create refuses with 503 SESSION_CAPACITY, expired ones do not count', async () => {
+    const store = makeRedisStore({ maxSessions: 2, ttlMs: 300 });
+    try {
+      const [first] = await Promise.all([store.create(newSessionInput()), store.create(newSessionInput())]);
+      const refused = await store.create(newSessionInput()).catch((error: unknown) => error);
+      expect(refused).toBeInstanceOf(SessionCapacityError);
+      expect(refused).toMatchObject({ code: 'SESSION_CAPACITY', statusCode: 503, retryable: true });
+      expect(await keysUnder(store.keyPrefix)).toHaveLength(3); // two hashes and the index: nothing written
+      expect(await store.delete(first!.id)).toBe(true);
+      await store.create(newSessionInput());
+      await sleep(350); // both expire; cleanup has not run, yet they no longer count
+      await Promise.all([store.create(newSessionInput()), store.create(newSessionInput())]);
+      await expect(store.create(newSessionInput())).rejects.toBeInstanceOf(SessionCapacityError);
+    } finally {
+      await store.close();
+      await dropKeys(store.keyPrefix);
     }
   });
 

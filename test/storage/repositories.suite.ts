@@ -380,6 +380,26 @@ export function repositoryConformance(name: string, open: () => Promise<Database
         expect(await repos.customerFacts.listForCustomer('c1')).toEqual([]);
         expect(await repos.customerFacts.listForCustomer('c2')).toHaveLength(1);
       });
+
+      it('trims a customer to the most recently updated facts and drops facts not updated for a while', async () => {
+        for (const key of ['a', 'b', 'c', 'd']) {
+          await repos.customerFacts.upsert({ customerId: 'c1', key, value: key });
+          advance(1000);
+        }
+        await repos.customerFacts.upsert({ customerId: 'c1', key: 'a', value: 'a2' }); // refreshed: newest now
+        await repos.customerFacts.upsert({ customerId: 'c2', key: 'a', value: 'other' });
+        expect(await repos.customerFacts.trimForCustomer('c1', 2)).toBe(2);
+        expect((await repos.customerFacts.listForCustomer('c1')).map((f) => f.key)).toEqual(['a', 'd']);
+        expect(await repos.customerFacts.trimForCustomer('c1', 2)).toBe(0);
+        expect(await repos.customerFacts.listForCustomer('c2')).toHaveLength(1);
+        await expect(repos.customerFacts.trimForCustomer('c1', -1)).rejects.toBeInstanceOf(ValidationError);
+
+        // d was updated at T0+3s, a (and c2's a) at T0+4s.
+        expect(await repos.customerFacts.deleteNotUpdatedSince(new Date(T0.getTime() + 3500))).toBe(1);
+        expect((await repos.customerFacts.listForCustomer('c1')).map((f) => f.key)).toEqual(['a']);
+        expect(await repos.customerFacts.trimForCustomer('c1', 0)).toBe(1);
+        expect(await repos.customerFacts.listForCustomer('c1')).toEqual([]);
+      });
     });
   });
 }

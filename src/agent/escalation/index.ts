@@ -1,6 +1,8 @@
 /** The escalation policy and its evaluation on NLU++ (`frontline eval handoff`). */
 export {
   decideEscalation,
+  readMessage,
+  type MessageSignals,
   ESCALATION_SCORE,
   FAILURES_TO_ESCALATE,
   MILD_NEGATIVE_SENTIMENT,

@@ -93,18 +93,40 @@ function implicitFailures(message: string, history: EscalationInput['history'] =
 
 const round = (n: number) => Math.round(n * 1000) / 1000;
 
-export function decideEscalation(input: EscalationInput, settings: EscalationSettings): EscalationDecision {
-  const reasons: EscalationReason[] = [];
-  const text = normalise(input.message);
+/** What the customer's words say, read once per message (the turn decides twice: before and after answering). */
+export interface MessageSignals {
+  request: ReturnType<typeof findExplicitRequest>;
+  keywords: { keyword: string; weight: number }[];
+  implicitFailures: string[];
+  sentiment: { score: number; cues: string[] };
+}
 
-  const request = findExplicitRequest(input.message);
+export function readMessage(
+  input: Pick<EscalationInput, 'message' | 'history' | 'sentiment'>,
+  settings: Pick<EscalationSettings, 'keywords'>,
+): MessageSignals {
+  const text = normalise(input.message);
+  return {
+    request: findExplicitRequest(input.message),
+    keywords: keywordMatchers(settings.keywords).filter(({ pattern }) => pattern.test(text)),
+    implicitFailures: implicitFailures(input.message, input.history),
+    sentiment: input.sentiment === undefined ? scoreSentiment(input.message) : { score: input.sentiment, cues: [] },
+  };
+}
+
+export function decideEscalation(
+  input: EscalationInput,
+  settings: EscalationSettings,
+  signals: MessageSignals = readMessage(input, settings),
+): EscalationDecision {
+  const reasons: EscalationReason[] = [];
+
+  const { request } = signals;
   if (request) {
     reasons.push({ kind: 'explicit_request', detail: `asked for a human ("${request.text}": ${request.shape})`, weight: 1 });
   }
 
-  for (const { keyword, weight, pattern } of keywordMatchers(settings.keywords)) {
-    if (pattern.test(text)) reasons.push({ kind: 'keyword', detail: `keyword "${keyword}"`, weight });
-  }
+  for (const { keyword, weight } of signals.keywords) reasons.push({ kind: 'keyword', detail: `keyword "${keyword}"`, weight });
 
   if (input.confidence !== undefined && input.confidence < settings.confidenceThreshold) {
     const retrieval = input.retrievalTopScore === undefined ? '' : `; best passage scored ${round(input.retrievalTopScore)}`;
@@ -115,14 +137,14 @@ export function decideEscalation(input: EscalationInput, settings: EscalationSet
     });
   }
 
-  const implicit = implicitFailures(input.message, input.history);
+  const implicit = signals.implicitFailures;
   const failures = (input.failureCount ?? 0) + implicit.length;
   if (failures >= FAILURES_TO_ESCALATE) {
     const counted = [...(input.failureCount ? [`${input.failureCount} unanswered turn(s)`] : []), ...implicit];
     reasons.push({ kind: 'repeated_failure', detail: `repeated failure: ${counted.join(', ')}`, weight: 1 });
   }
 
-  const sentiment = input.sentiment === undefined ? scoreSentiment(input.message) : { score: input.sentiment, cues: [] };
+  const { sentiment } = signals;
   if (sentiment.score <= MILD_NEGATIVE_SENTIMENT) {
     const strong = sentiment.score <= STRONG_NEGATIVE_SENTIMENT;
     const cues = sentiment.cues.length > 0 ? ` (${sentiment.cues.slice(0, 5).join(', ')})` : '';

@@ -149,8 +149,12 @@ export class LocalEmbedder implements Embedder {
   }
 
   async embedQuery(text: string): Promise<Float32Array> {
-    const [vector] = await this.embedMany([this.profile.queryPrefix + text]);
+    const [vector] = await this.embedQueries([text]);
     return vector!;
+  }
+
+  async embedQueries(texts: string[]): Promise<Float32Array[]> {
+    return this.embedMany(texts.map((text) => this.profile.queryPrefix + text));
   }
 
   /** Tokens without [CLS]/[SEP], so chunk sizes add up; the model reads at most `maxTokens`. */

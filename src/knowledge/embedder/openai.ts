@@ -99,6 +99,11 @@ export class OpenAIEmbedder implements Embedder {
     return vector!;
   }
 
+  /** Queries and passages embed the same way on these endpoints. */
+  embedQueries(texts: string[]): Promise<Float32Array[]> {
+    return this.embedDocuments(texts);
+  }
+
   countTokens(text: string): number {
     return this.tokenCounter(text);
   }

@@ -1,24 +1,29 @@
 /**
  * Hybrid search over any KnowledgeIndex: the lexical and dense signals each give their top N candidates
- * (N = max(50, 5k)), which are fused, de-duplicated, filtered by minScore, cut to k and turned into cited results.
+ * (N = max(50, 5k)) for the main query and, when a long message was split into sub-queries, for each of those
+ * (max(100, 2k)); the lists are fused, filtered by minScore, cut to k and turned into cited results.
  *
- * What `score` means (always 0..1, higher is better; `signals` keeps each signal's raw rank and score):
- * - 'rrf' (default): reciprocal rank fusion, raw = sum over signals of 1 / (rrfK + rank), reported relative to
- *   ranking first in one signal: score = min(1, raw / (heaviest signal weight / (rrfK + 1))), with the default
- *   weights min(1, raw * (rrfK + 1)). So 1 = as good as first place in either signal
- *   (or better: well placed in both); a chunk ranked r-th by one signal alone scores (rrfK + 1) / (rrfK + r), with
- *   rrfK = 60 0.87 at r = 10 and 0.70 at r = 27; ranked 30th by both, 1. Results are ordered by the raw sum, so
- *   chunks at 1 keep their order. It is rank-based: a threshold on it keeps "near the top of at least one list",
- *   never "similar enough" - the top results of a query nothing answers still score high. For an absolute
- *   cut use 'convex', or the dense signal's cosine in `signals.denseScore`.
+ * Ranking: by default documents, not chunks (rank-fusion.ts): weighted RRF over every list, each document shown
+ * by its best chunk (maxChunksPerDocument more if asked). With `groupByDocument: false` or 'convex' fusion and no
+ * sub-queries, fuse() below ranks chunks as they come.
+ *
+ * What `score` means (always 0..1, higher is better; `signals` keeps the main query's raw ranks and scores):
+ * - 'rrf' (default): reciprocal rank fusion, raw = sum over lists of weight / (rrfK + rank), reported relative to
+ *   ranking first in the heaviest list: score = min(1, raw / (heaviest weight / (rrfK + 1))); with one query and
+ *   the default weights min(1, raw * (rrfK + 1)). So 1 = as good as first place in either signal (or better:
+ *   well placed in both); one ranked r-th by one signal alone scores (rrfK + 1) / (rrfK + r), with rrfK = 60 0.87
+ *   at r = 10. It is rank-based: the top results of a query nothing answers still score high.
  * - 'convex': alpha * max(0, cosine similarity) + (1 - alpha) * (lexical score / best lexical score of the query).
- *   The dense part is absolute (cosine of the query and chunk embeddings), the lexical part relative to the best
- *   lexical match; a chunk missing from a signal's candidates gets 0 for that part.
- * - lexical-only (no query vector, or no vectors stored): the same formulas with the one signal that answered,
- *   so 'rrf' gives 1 to the best lexical match and 'convex' gives lexical score / best lexical score.
+ * - lexical-only (no query vector, or no vectors stored): the same formulas with the one signal that answered.
+ *
+ * What `relevance` means: the absolute signal, the cosine similarity of the query's embedding and the chunk's
+ * (the best over the main query and the sub-queries), read from the index for every fused candidate whether or
+ * not it was among the dense candidates. minScore is compared with it when present (a threshold then means
+ * "nothing relevant"), else with `score`.
  */
 import type { Candidate, Chunk, KnowledgeIndex, SearchQuery, SearchResult } from '../types.js';
 import { queryTerms } from './query-text.js';
+import { fuseByDocument, type RankedList } from './rank-fusion.js';
 import { DEFAULT_SNIPPET_LENGTH, makeSnippet } from './snippet.js';
 
 export type FusionMethod = 'rrf' | 'convex';
@@ -35,14 +40,34 @@ export interface FusionOptions {
 }
 
 export interface HybridSearchOptions extends FusionOptions {
-  /** Candidates asked of each signal (default max(50, 5k)). */
+  /** Candidates asked of each signal for the main query (default max(50, 5k)). */
   candidates?: number;
+  /** Candidates asked of each signal for each sub-query (default max(100, 2k)). */
+  subQueryCandidates?: number;
   snippetLength?: number;
+  /**
+   * Rank documents, not chunks (default true; see rank-fusion.ts): each signal's list counts a document once, at
+   * its best chunk. Always on with sub-queries; off (or 'convex' fusion) gives the chunk-level fuse() below.
+   */
+  groupByDocument?: boolean;
+  /** Chunks shown per document (default 1, its best passage, when ranking documents; no limit otherwise). */
+  maxChunksPerDocument?: number;
+}
+
+/** A further query fused with the main one (e.g. one need sentence of a long message). */
+export interface SubQuery {
+  text: string;
+  vector?: Float32Array;
+  /** RRF weight of its lists (default 1). */
+  weight?: number;
 }
 
 export type HybridQuery = SearchQuery & {
   /** The text for the lexical signal when it should differ from `text` (e.g. keywords extracted from a long brief). */
   lexicalText?: string;
+  /** RRF weight of the main query's lists when there are sub-queries (default 1). */
+  weight?: number;
+  subQueries?: SubQuery[];
 };
 
 /**
@@ -117,44 +142,86 @@ export function fuse(lexical: Candidate[], dense: Candidate[], options: FusionOp
     .map(({ raw: _raw, ...fused }) => ({ ...fused, score: Math.min(1, Math.max(0, fused.score)) }));
 }
 
+async function candidateLists(index: KnowledgeIndex, text: string, vector: Float32Array | undefined, limit: number) {
+  if (vector && searchesBoth(index)) return index.searchBoth(text, vector, limit);
+  const [lexical, dense] = await Promise.all([
+    // Lexical first: on PostgreSQL its query is then in flight while the vector scan runs in process.
+    index.lexicalSearch(text, limit),
+    vector ? index.vectorSearch(vector, limit) : Promise.resolve([]),
+  ]);
+  return { lexical, dense };
+}
+
+/** Each candidate's relevance: its best cosine similarity with any of the query vectors, clamped to 0..1. */
+async function relevances(index: KnowledgeIndex, vectors: Float32Array[], chunkIds: string[]): Promise<(number | undefined)[]> {
+  const best: (number | undefined)[] = chunkIds.map(() => undefined);
+  for (const vector of vectors) {
+    (await index.similarities(vector, chunkIds)).forEach((similarity, i) => {
+      if (similarity !== undefined) best[i] = Math.max(best[i] ?? 0, Math.min(1, similarity));
+    });
+  }
+  return best;
+}
+
 export async function hybridSearch(
   index: KnowledgeIndex,
   query: HybridQuery,
   options: HybridSearchOptions = {},
 ): Promise<SearchResult[]> {
-  const { k } = query;
+  const { k, vector } = query;
   if (!Number.isInteger(k) || k < 1) throw new RangeError(`k must be a positive integer, got ${k}`);
   const minScore = query.minScore ?? 0;
   if (!(minScore >= 0 && minScore <= 1)) throw new RangeError(`minScore must be within 0..1, got ${minScore}`);
-  const candidates = options.candidates ?? Math.max(50, 5 * k);
+  const chunkLevel = (query.subQueries ?? []).length === 0 && (options.fusion === 'convex' || options.groupByDocument === false);
+  const perDocument = options.maxChunksPerDocument ?? (chunkLevel ? Number.MAX_SAFE_INTEGER : 1);
+  if (!Number.isInteger(perDocument) || perDocument < 1) throw new RangeError(`maxChunksPerDocument must be a positive integer, got ${perDocument}`);
   const lexicalText = query.lexicalText ?? query.text;
+  const subQueries = query.subQueries ?? [];
 
-  const { vector } = query;
-  const { lexical, dense } =
-    vector && searchesBoth(index)
-      ? await index.searchBoth(lexicalText, vector, candidates)
-      : await Promise.all([
-          // Lexical first: on PostgreSQL its query is then in flight while the vector scan runs in process.
-          index.lexicalSearch(lexicalText, candidates),
-          vector ? index.vectorSearch(vector, candidates) : Promise.resolve([]),
-        ]).then(([lexical, dense]) => ({ lexical, dense }));
-  const fused = fuse(lexical, dense, options).filter((candidate) => candidate.score >= minScore);
+  const main = await candidateLists(index, lexicalText, vector, options.candidates ?? Math.max(50, 5 * k));
+  let fused: FusedCandidate[];
+  if (chunkLevel) {
+    fused = fuse(main.lexical, main.dense, options);
+  } else {
+    const weights = options.rrfWeights ?? { lexical: 1, dense: 1 };
+    const lists: RankedList[] = [];
+    const add = (found: { lexical: Candidate[]; dense: Candidate[] }, weight: number, primary: boolean) => {
+      lists.push({ candidates: found.lexical, weight: weight * weights.lexical, signal: 'lexical', primary });
+      lists.push({ candidates: found.dense, weight: weight * weights.dense, signal: 'dense', primary });
+    };
+    add(main, query.weight ?? 1, true);
+    const subLimit = options.subQueryCandidates ?? Math.max(100, 2 * k);
+    // One after another: on SQLite each is synchronous work on this thread anyway, and a burst of parallel
+    // queries would only hold more PostgreSQL connections.
+    for (const sub of subQueries) add(await candidateLists(index, sub.text, sub.vector, subLimit), sub.weight ?? 1, false);
+    fused = fuseByDocument(lists.filter((list) => list.weight > 0), options.rrfK);
+  }
+
+  const vectors = [vector, ...subQueries.map((sub) => sub.vector)].filter((v): v is Float32Array => v !== undefined);
+  const relevance = await relevances(index, vectors, fused.map((candidate) => candidate.chunkId));
+  const kept = fused
+    .map((candidate, i) => ({ ...candidate, relevance: relevance[i] }))
+    .filter((candidate) => (candidate.relevance ?? candidate.score) >= minScore);
 
   const terms = queryTerms(lexicalText);
   const results: SearchResult[] = [];
   const seenTexts = new Set<string>();
+  const perDocumentCount = new Map<string, number>();
   // Fetch a little more than k at a time: chunks with the same text (a footer repeated in many files) are shown
   // once, and a chunk removed since the candidates were ranked is skipped.
-  for (let from = 0; from < fused.length && results.length < k; ) {
-    const page = fused.slice(from, from + Math.max(k * 2, 10));
+  for (let from = 0; from < kept.length && results.length < k; ) {
+    const page = kept.slice(from, from + Math.max(k * 2, 10));
     from += page.length;
     const chunks = new Map((await index.getChunks(page.map((candidate) => candidate.chunkId))).map((chunk) => [chunk.id, chunk]));
     for (const candidate of page) {
       const chunk = chunks.get(candidate.chunkId);
       if (!chunk) continue;
+      const shown = perDocumentCount.get(chunk.documentId) ?? 0;
+      if (shown >= perDocument) continue;
       const key = chunk.text.replace(/\s+/gu, ' ').trim().toLowerCase();
       if (seenTexts.has(key)) continue;
       seenTexts.add(key);
+      perDocumentCount.set(chunk.documentId, shown + 1);
       results.push(toResult(candidate, chunk, terms, options.snippetLength ?? DEFAULT_SNIPPET_LENGTH));
       if (results.length === k) break;
     }
@@ -162,7 +229,7 @@ export async function hybridSearch(
   return results;
 }
 
-function toResult(candidate: FusedCandidate, chunk: Chunk, terms: string[], snippetLength: number): SearchResult {
+function toResult(candidate: FusedCandidate & { relevance?: number }, chunk: Chunk, terms: string[], snippetLength: number): SearchResult {
   const signals: NonNullable<SearchResult['signals']> = {};
   if (candidate.lexicalRank !== undefined) Object.assign(signals, { lexicalRank: candidate.lexicalRank, lexicalScore: candidate.lexicalScore });
   if (candidate.denseRank !== undefined) Object.assign(signals, { denseRank: candidate.denseRank, denseScore: candidate.denseScore });
@@ -171,6 +238,7 @@ function toResult(candidate: FusedCandidate, chunk: Chunk, terms: string[], snip
     title: chunk.title,
     chunkId: chunk.id,
     score: candidate.score,
+    ...(candidate.relevance !== undefined ? { relevance: Math.max(0, candidate.relevance) } : {}),
     snippet: makeSnippet(chunk.text, terms, snippetLength),
     location: chunk.location,
     signals,

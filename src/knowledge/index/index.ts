@@ -18,7 +18,8 @@ export function createKnowledgeIndex(handle: DatabaseHandle, options: KnowledgeI
 
 export { createPostgresKnowledgeIndex, PostgresKnowledgeIndex, type PostgresKnowledgeIndexOptions } from './postgres.js';
 export { createSqliteKnowledgeIndex, SqliteKnowledgeIndex, type SqliteKnowledgeIndexOptions } from './sqlite.js';
-export { fuse, hybridSearch, type CombinedCandidateSearch, type FusedCandidate, type FusionMethod, type FusionOptions, type HybridQuery, type HybridSearchOptions } from './hybrid.js';
+export { fuse, hybridSearch, type CombinedCandidateSearch, type FusedCandidate, type FusionMethod, type FusionOptions, type HybridQuery, type HybridSearchOptions, type SubQuery } from './hybrid.js';
+export { documentOfChunk, fuseByDocument, type FusedChunk, type RankedList } from './rank-fusion.js';
 export { EmbeddingDimensionMismatchError, InvalidChunkError, VectorIndexFullError } from './errors.js';
 export { makeSnippet, DEFAULT_SNIPPET_LENGTH } from './snippet.js';
 export { queryTerms } from './query-text.js';

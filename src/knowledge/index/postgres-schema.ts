@@ -2,8 +2,13 @@
  * The PostgreSQL knowledge tables, created by the index itself (idempotently, under an advisory lock so that
  * instances starting together do not race on CREATE):
  *   knowledge_chunks      one row per chunk; `embedding` is the float32 vector as little-endian bytea (pgvector
- *                         is not available here, see DESIGN.md section 5); `tsv` a generated tsvector, english
- *                         configuration, title weighted A and text B, with a GIN index
+ *                         is not available here, see DESIGN.md section 5)
+ *   knowledge_chunks_fts  each chunk's tsvector (english configuration, title weighted A and text B) with a GIN
+ *                         index, in a narrow table of its own: ts_rank reads every matching row's tsvector, and
+ *                         beside the text and the 1.5 kB embedding it was TOASTed out of line, so ranking 6,000
+ *                         matches cost ~40 ms of detoasting; inline here, ~16 ms (bench/knowledge/search.bench.ts).
+ *                         Earlier versions kept a generated `tsv` column in knowledge_chunks: it is moved here
+ *                         once and dropped.
  *   knowledge_changes     one row per document added or removed, in commit order (writers hold the same
  *                         advisory lock), so instances catch up on what they missed while disconnected
  *   knowledge_index_meta  the vector dimension and embedding model the stored vectors were made with
@@ -13,6 +18,9 @@ import { reconcileVectorSettings, type VectorSettings } from './vector-settings.
 
 export const PG_CHUNKS = 'knowledge_chunks';
 export const PG_CHANGES = 'knowledge_changes';
+export const PG_FTS = 'knowledge_chunks_fts';
+/** The tsvector of a knowledge_chunks row, as stored in knowledge_chunks_fts. */
+export const PG_TSVECTOR = `setweight(to_tsvector('english'::regconfig, title), 'A') || setweight(to_tsvector('english'::regconfig, text), 'B')`;
 const META = 'knowledge_index_meta';
 /** pg_advisory_xact_lock key serialising schema changes and writes of the knowledge index ("knwl"). */
 export const KNOWLEDGE_LOCK_KEY = 0x6b6e776c;
@@ -26,13 +34,21 @@ const BASE_SCHEMA = [
      text text not null,
      token_count integer not null,
      location text not null default '{}',
-     embedding bytea,
-     tsv tsvector generated always as (
-       setweight(to_tsvector('english'::regconfig, title), 'A') || setweight(to_tsvector('english'::regconfig, text), 'B')
-     ) stored
+     embedding bytea
    )`,
   `create index if not exists ${PG_CHUNKS}_document_idx on ${PG_CHUNKS} (document_id, ordinal)`,
-  `create index if not exists ${PG_CHUNKS}_tsv_idx on ${PG_CHUNKS} using gin (tsv)`,
+  `create table if not exists ${PG_FTS} (
+     id text primary key references ${PG_CHUNKS} (id) on delete cascade,
+     tsv tsvector not null
+   )`,
+  `create index if not exists ${PG_FTS}_tsv_idx on ${PG_FTS} using gin (tsv)`,
+  // From the generated column of earlier versions (a no-op once it is gone).
+  `do $$ begin
+     if exists (select 1 from information_schema.columns where table_name = '${PG_CHUNKS}' and column_name = 'tsv' and table_schema = current_schema()) then
+       insert into ${PG_FTS} (id, tsv) select id, tsv from ${PG_CHUNKS} on conflict (id) do nothing;
+       alter table ${PG_CHUNKS} drop column tsv;
+     end if;
+   end $$`,
   `create table if not exists ${PG_CHANGES} (
      seq bigserial primary key,
      document_id text not null,

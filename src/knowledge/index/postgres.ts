@@ -17,7 +17,7 @@ import type { PostgresHandle } from '../../storage/database.js';
 import type { Candidate, Chunk, IndexedChunk, KnowledgeIndex } from '../types.js';
 import { acceptsQueryVector, checkChunk, toChunk, type ChunkRow } from './chunk-rows.js';
 import { InvalidChunkError, VectorIndexFullError } from './errors.js';
-import { ensurePostgresSchema, PG_CHANGES, PG_CHUNKS, withKnowledgeLock } from './postgres-schema.js';
+import { ensurePostgresSchema, PG_CHANGES, PG_CHUNKS, PG_FTS, PG_TSVECTOR, withKnowledgeLock } from './postgres-schema.js';
 import { queryTerms, tsQueryText } from './query-text.js';
 import { VectorMatrix, type StoredVector } from './vector-matrix.js';
 import { bytesToVector, vectorToBytes } from './vector-math.js';
@@ -115,6 +115,7 @@ export class PostgresKnowledgeIndex implements KnowledgeIndex {
       }
       await client.query(`delete from ${PG_CHUNKS} where document_id = $1`, [documentId]);
       for (let from = 0; from < chunks.length; from += INSERT_BATCH) await this.insertBatch(client, chunks.slice(from, from + INSERT_BATCH));
+      await client.query(`insert into ${PG_FTS} (id, tsv) select id, ${PG_TSVECTOR} from ${PG_CHUNKS} where document_id = $1`, [documentId]);
       await this.recordChange(client, documentId);
     });
     await this.refreshQuietly();
@@ -141,7 +142,7 @@ export class PostgresKnowledgeIndex implements KnowledgeIndex {
     // make a title (A) match count 2.5 times a text (B) match.
     const { rows } = await this.pool.query<{ id: string; score: number }>(
       `select id, ts_rank(tsv, query, 1) as score
-       from ${PG_CHUNKS}, to_tsquery('english', $1) as query
+       from ${PG_FTS}, to_tsquery('english', $1) as query
        where tsv @@ query
        order by score desc, id
        limit $2`,
@@ -155,6 +156,13 @@ export class PostgresKnowledgeIndex implements KnowledgeIndex {
     if (!acceptsQueryVector(vector, this.dimension) || limit <= 0) return [];
     await this.syncing; // a refresh under way (a notification just arrived) finishes first
     return this.matrix?.search(vector, Math.floor(limit)) ?? [];
+  }
+
+  async similarities(vector: Float32Array, chunkIds: string[]): Promise<(number | undefined)[]> {
+    this.assertOpen();
+    if (chunkIds.length === 0 || !acceptsQueryVector(vector, this.dimension)) return chunkIds.map(() => undefined);
+    await this.syncing;
+    return this.matrix?.similarities(vector, chunkIds) ?? chunkIds.map(() => undefined);
   }
 
   async getChunks(chunkIds: string[]): Promise<Chunk[]> {

@@ -24,7 +24,7 @@ import { CHANGES, CHUNKS, ensureSqliteSchema, FTS, VECTORS } from './sqlite-sche
 import { selectInformativeTerms, SqliteTermStatistics } from './sqlite-terms.js';
 import { VectorMatrix, type StoredVector } from './vector-matrix.js';
 import { validateDimension, type VectorSettings } from './vector-settings.js';
-import { bytesToVector, vectorToBytes } from './vector-math.js';
+import { bytesToVector, cosine, vectorToBytes } from './vector-math.js';
 
 export interface SqliteKnowledgeIndexOptions extends VectorSettings {
   /** 'memory' (default) or 'vec0'; see the file comment. */
@@ -135,6 +135,10 @@ export class SqliteKnowledgeIndex implements KnowledgeIndex {
               `select c.document_id as documentId, c.id as chunkId, v.embedding as embedding
                from ${CHUNKS} c join ${VECTORS} v on v.rowid = c.pk where c.document_id = ?`,
             ),
+            vectorsByIds: db.prepare(
+              `select c.id as id, v.embedding as embedding from ${CHUNKS} c join ${VECTORS} v on v.rowid = c.pk
+               where c.id in (select value from json_each(?))`,
+            ),
             knn: db.prepare(
               `with knn as (select rowid, distance from ${VECTORS} where embedding match ? and k = ?)
                select c.id as id, knn.distance as distance from knn join ${CHUNKS} c on c.pk = knn.rowid
@@ -193,6 +197,19 @@ export class SqliteKnowledgeIndex implements KnowledgeIndex {
     this.syncVectors();
     if (this.matrix) return this.matrix.search(vector, Math.floor(limit));
     return this.vec0Search(vector, limit);
+  }
+
+  async similarities(vector: Float32Array, chunkIds: string[]): Promise<(number | undefined)[]> {
+    this.assertOpen();
+    if (chunkIds.length === 0 || !acceptsQueryVector(vector, this.dimension)) return chunkIds.map(() => undefined);
+    this.syncVectors();
+    if (this.matrix) return this.matrix.similarities(vector, chunkIds);
+    const rows = this.statements.vectorsByIds!.all(JSON.stringify(chunkIds)) as { id: string; embedding: Buffer }[];
+    const stored = new Map(rows.map((row) => [row.id, bytesToVector(row.embedding)]));
+    return chunkIds.map((id) => {
+      const other = stored.get(id);
+      return other ? cosine(vector, other) : undefined;
+    });
   }
 
   /**

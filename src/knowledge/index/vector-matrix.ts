@@ -229,6 +229,15 @@ export class VectorMatrix {
     return this.toCandidates(exact);
   }
 
+  /** Cosine similarity of `query` with each chunk's vector, in order; undefined for a chunk not held here. */
+  similarities(query: Float32Array, chunkIds: string[]): (number | undefined)[] {
+    const q = this.validate(query, 'the query vector');
+    return chunkIds.map((chunkId) => {
+      const row = this.rowOf.get(chunkId);
+      return row === undefined ? undefined : dot(q, this.vectors, row * this.dimension, this.dimension);
+    });
+  }
+
   private assertNotScanning(): void {
     if (this.scanning) throw new Error('The vector matrix cannot change while a search scans it');
   }

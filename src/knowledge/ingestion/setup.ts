@@ -10,7 +10,7 @@ import type { Settings } from '../../config/index.js';
 import type { DatabaseHandle } from '../../storage/database.js';
 import type { DocumentRepository } from '../../storage/index.js';
 import { createEmbedder, type CreateEmbedderOptions } from '../embedder/index.js';
-import { KnowledgeBase, type EmbedderLoad, type KnowledgeLogger, type KnowledgeQueue, type QueueHandlers } from '../service.js';
+import { KnowledgeBase, type EmbedderLoad, type KnowledgeLogger, type KnowledgeObserver, type KnowledgeQueue, type QueueHandlers } from '../service.js';
 import type { Embedder } from '../types.js';
 import { BullmqIngestionQueue } from './bullmq-queue.js';
 import { MemoryIngestionQueue } from './memory-queue.js';
@@ -28,6 +28,8 @@ export interface KnowledgeSetup {
   queueLimits?: QueueLimits;
   /** BullMQ queue name; default one per database, so deployments sharing a Redis never take each other's jobs. */
   queueName?: string;
+  /** Metrics hooks: see KnowledgeObserver. */
+  observer?: KnowledgeObserver;
 }
 
 export function ingestionQueueKind(settings: Pick<Settings, 'files' | 'redis'>): 'bullmq' | 'memory' {
@@ -80,10 +82,10 @@ export function createKnowledgeBase(settings: Settings, setup: KnowledgeSetup): 
     chunkSize: knowledge.chunkSize,
     chunkOverlap: knowledge.chunkOverlap,
     searchK: knowledge.searchK,
-    similarityThreshold: knowledge.similarityThreshold,
     upload: { maxFileSize: files.maxFileSize, allowedTypes: files.allowedTypes },
     loadEmbedder: () => loadEmbedder(settings, setup),
     ...(setup.queue === 'none' ? {} : { queue }),
     async: files.processAsync,
+    ...(setup.observer ? { observer: setup.observer } : {}),
   });
 }

@@ -45,10 +45,60 @@ export interface IngestOptions {
 export interface SearchOptions {
   /** Results wanted (default RAG_SEARCH_K, at most 100). */
   k?: number;
-  /** Drop results scoring below this, 0..1 (default RAG_SIMILARITY_THRESHOLD). */
+  /**
+   * Drop results below this, 0..1 (default 0: keep all): compared with each result's `relevance` (cosine
+   * similarity, absolute) when it has one, else with its rank-based `score` (lexical-only mode). Pass
+   * RAG_SIMILARITY_THRESHOLD to get only relevant results, so that an empty list means "nothing relevant".
+   */
   minScore?: number;
-  /** Turn a long message into a focused query first (default true; short queries pass through unchanged). */
+  /**
+   * Turn a long message into a focused query and its need sentences into sub-queries first (default true; short
+   * queries pass through unchanged). false searches the text as written.
+   */
   extract?: boolean;
+  /** Passages shown per document (default 1: each result is a different document's best passage). */
+  maxChunksPerDocument?: number;
+}
+
+/** One search, reported to KnowledgeObserver.onSearch once it has finished or failed. */
+export interface KnowledgeSearchEvent {
+  seconds: number;
+  results: number;
+  mode: 'hybrid' | 'lexical-only';
+  /** Sub-queries searched besides the main query (need sentences of a long message). */
+  subQueries: number;
+  /** The error when the search failed (results is then 0). */
+  error?: unknown;
+}
+
+/** One document indexing attempt, reported to KnowledgeObserver.onIngest. */
+export interface KnowledgeIngestEvent {
+  documentId: string;
+  outcome: 'indexed' | 'failed';
+  /** Chunks stored (0 on failure). */
+  chunks: number;
+  /** Time spent chunking, embedding and indexing; absent for a document failed before indexing began. */
+  seconds?: number;
+}
+
+/**
+ * Hooks for metrics (prom-client counters and histograms in the server): called synchronously after the event;
+ * what they throw is swallowed, so an observer can never break a search or an upload.
+ */
+export interface KnowledgeObserver {
+  onSearch?(event: KnowledgeSearchEvent): void;
+  onIngest?(event: KnowledgeIngestEvent): void;
+}
+
+/** Totals since the knowledge base was created (KnowledgeBase.stats()), for tools and tests. */
+export interface KnowledgeStats {
+  searches: number;
+  failedSearches: number;
+  /** Sum of the searches' durations. */
+  searchSeconds: number;
+  documentsIndexed: number;
+  chunksIndexed: number;
+  failedIngestions: number;
 }
 
 export interface IngestOutcome {

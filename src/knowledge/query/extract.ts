@@ -133,6 +133,30 @@ function sentencesOf(text: string): Sentence[] {
   return out;
 }
 
+/** A sentence of a long text that states (part of) the customer's need; higher `score` = stronger. */
+export interface NeedSentence {
+  text: string;
+  score: number;
+  /** Position in the text (0-based, in reading order). */
+  order: number;
+}
+
+/**
+ * The sentences of a long text worth searching for, scrubbed of identifiers, strongest first (ties in reading
+ * order), duplicates removed. Empty when nothing looks like a need.
+ */
+export function extractNeedSentences(text: string): NeedSentence[] {
+  const seen = new Set<string>();
+  return sentencesOf(text.normalize('NFC').trim())
+    .map((s) => ({ ...s, text: scrubIdentifiers(s.text) }))
+    .filter((s) => s.score >= 0 && words(s.text) >= 2)
+    .sort((a, b) => b.score - a.score || a.order - b.order)
+    .filter((s) => {
+      const key = s.text.toLowerCase();
+      return !seen.has(key) && !!seen.add(key);
+    });
+}
+
 export function extractSearchQuery(text: string, options: ExtractOptions = {}): string {
   const maxWords = options.maxWords ?? 200;
   const passThrough = options.passThroughWords ?? 40;
@@ -140,23 +164,16 @@ export function extractSearchQuery(text: string, options: ExtractOptions = {}): 
   if (!input) return '';
   if (words(input) <= passThrough) return scrubIdentifiers(input) || input;
 
-  const candidates = sentencesOf(input)
-    .map((s) => ({ ...s, text: scrubIdentifiers(s.text) }))
-    .filter((s) => s.score >= 0 && words(s.text) >= 2);
+  const candidates = extractNeedSentences(input);
   // Best first; ties go to the earlier sentence (briefs and messages state the main need early).
-  const ranked = [...candidates].sort((a, b) => b.score - a.score || a.order - b.order);
   const chosen: Sentence[] = [];
-  const seen = new Set<string>();
   let budget = maxWords;
-  for (const s of ranked) {
-    const key = s.text.toLowerCase();
-    if (seen.has(key)) continue;
+  for (const s of candidates) {
     const n = words(s.text);
     if (n > budget) {
       if (chosen.length === 0) chosen.push({ ...s, text: s.text.split(/\s+/).slice(0, budget).join(' ') });
       continue;
     }
-    seen.add(key);
     chosen.push(s);
     budget -= n;
   }

@@ -1,2 +1,3 @@
 /** Turning what a customer wrote into what to search for. */
-export { extractSearchQuery, scrubIdentifiers, type ExtractOptions } from './extract.js';
+export { extractNeedSentences, extractSearchQuery, scrubIdentifiers, type ExtractOptions, type NeedSentence } from './extract.js';
+export { planSearch, type PlanOptions, type SearchPlan } from './plan.js';

@@ -64,6 +64,7 @@ export async function healthRoutes(app: FastifyInstance, options: { services: Se
         tasks: services.tasks.stats(),
         sessions: await sessionStats(services),
         knowledge: await services.knowledge.status(),
+        agent: agentStatus(services),
         notices: serviceNotices(services),
       });
     },
@@ -81,6 +82,7 @@ export async function healthRoutes(app: FastifyInstance, options: { services: Se
       ? { requests: settings.rateLimit.max, periodSeconds: settings.rateLimit.windowMs / 1000, storage: settings.rateLimit.storage }
       : null,
     aiProvider: settings.ai.provider,
+    agent: agentStatus(services),
     features: {
       ...settings.features,
       websocket: settings.websocket.enabled,
@@ -104,9 +106,18 @@ async function sessionStats(services: Pick<Services, 'sessionStore'>) {
   }
 }
 
+/** The model that answers (the provider actually running: `local` falls back to `extractive` without a GGUF). */
+function agentStatus(services: Pick<Services, 'agentService'>) {
+  const { model, notifications } = services.agentService;
+  return { provider: model.provider, model: model.modelId, capabilities: model.capabilities, notifications: notifications.stats() };
+}
+
 /** Things an operator should know about how the service is running (shown in /health and logged at start). */
-export function serviceNotices(services: Pick<Services, 'settings'>): string[] {
+export function serviceNotices(services: Pick<Services, 'settings'> & Partial<Pick<Services, 'agentService'>>): string[] {
   const notices: string[] = [];
+  if (services.settings.ai.provider !== 'extractive' && services.agentService?.model.provider === 'extractive') {
+    notices.push(`AI_PROVIDER=${services.settings.ai.provider} could not load its model: replies quote the knowledge base (extractive)`);
+  }
   if (services.settings.security.secretKeyGenerated) {
     notices.push('SECRET_KEY is not set: a random key was generated for this process; sessions and logins do not survive a restart');
   }

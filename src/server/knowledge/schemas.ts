@@ -78,7 +78,15 @@ const location = z.object({
 
 export const searchView = z.object({
   results: z.array(
-    z.object({ documentId: z.string(), title: z.string(), chunkId: z.string(), score: z.number(), snippet: z.string(), location }),
+    z.object({
+      documentId: z.string(),
+      title: z.string(),
+      chunkId: z.string(),
+      score: z.number().describe('Rank-based, 0..1: orders the results'),
+      relevance: z.number().optional().describe('Cosine similarity of question and passage, 0..1 (absent without an embedding model)'),
+      snippet: z.string(),
+      location,
+    }),
   ),
 });
 

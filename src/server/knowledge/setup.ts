@@ -11,6 +11,9 @@ import type { KnowledgeBase } from '../../knowledge/service.js';
 import type { DatabaseHandle } from '../../storage/database.js';
 import type { Repositories } from '../../storage/index.js';
 import type { Logger } from '../../telemetry/logger.js';
+import type { Metrics } from '../../telemetry/metrics.js';
+import type { KnowledgeObserver } from '../../knowledge/ingestion/types.js';
+import { Counter, Histogram } from 'prom-client';
 
 export interface KnowledgeService {
   knowledge: KnowledgeBase;
@@ -20,12 +23,17 @@ export interface KnowledgeService {
 
 export async function createKnowledgeService(
   settings: Settings,
-  deps: { database: DatabaseHandle; repositories: Repositories; logger: Logger },
+  deps: { database: DatabaseHandle; repositories: Repositories; logger: Logger; metrics: Metrics },
 ): Promise<KnowledgeService> {
   const logger = deps.logger.child({ component: 'knowledge' });
   let knowledge: KnowledgeBase;
   try {
-    knowledge = await createKnowledgeBase(settings, { database: deps.database, documents: deps.repositories.documents, logger });
+    knowledge = await createKnowledgeBase(settings, {
+      database: deps.database,
+      documents: deps.repositories.documents,
+      logger,
+      observer: knowledgeMetrics(deps.metrics),
+    });
   } catch (error) {
     if (ingestionQueueKind(settings) !== 'bullmq') throw error;
     throw new ServiceUnavailableError(
@@ -40,6 +48,31 @@ export async function createKnowledgeService(
     close: async () => {
       await background;
       await knowledge.close();
+    },
+  };
+}
+
+/** Searches and ingestions as Prometheus series (the knowledge base reports them; it knows no prom-client). */
+function knowledgeMetrics(metrics: Metrics): KnowledgeObserver {
+  const registers = [metrics.registry];
+  const searches = new Counter({ name: 'frontline_knowledge_searches_total', help: 'Knowledge searches by mode and outcome', labelNames: ['mode', 'outcome'] as const, registers });
+  const searchSeconds = new Histogram({
+    name: 'frontline_knowledge_search_duration_seconds',
+    help: 'Knowledge search time, query embedding included',
+    labelNames: ['mode'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers,
+  });
+  const documents = new Counter({ name: 'frontline_knowledge_documents_ingested_total', help: 'Documents indexed or failed', labelNames: ['outcome'] as const, registers });
+  const chunks = new Counter({ name: 'frontline_knowledge_chunks_indexed_total', help: 'Chunks added to the index', registers });
+  return {
+    onSearch(event) {
+      searches.inc({ mode: event.mode, outcome: event.error ? 'error' : 'ok' });
+      searchSeconds.observe({ mode: event.mode }, event.seconds);
+    },
+    onIngest(event) {
+      documents.inc({ outcome: event.outcome });
+      chunks.inc(event.chunks);
     },
   };
 }

@@ -7,9 +7,10 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { FeatureDisabledError } from '../../errors.js';
+import { CustomerMemory } from '../../agent/memory/index.js';
 import { generateSessionId, hashToken, type Session } from '../../sessions/index.js';
 import type { Services } from '../services.js';
-import { authenticateSession, issueSessionToken } from './authenticate.js';
+import { authenticateSession } from './authenticate.js';
 import { verifyCustomerClaim } from './identity.js';
 import { loadWholeTranscript, renderMarkdown, toApiMessage } from './transcript.js';
 
@@ -18,7 +19,8 @@ const errorBody = z.object({ error: z.object({ code: z.string(), message: z.stri
 
 const createBody = z
   .object({
-    customerId: z.string().min(1).max(128).optional().describe('Your id for the customer; needs customerSignature'),
+    customerId: z.string().min(1).max(128).regex(/^(?!session:)/, 'must not start with "session:" (reserved for anonymous sessions)').optional()
+      .describe('Your id for the customer; needs customerSignature'),
     customerSignature: z.string().max(128).optional().describe('hex HMAC-SHA256 of customerId with CUSTOMER_IDENTITY_SECRET'),
     channel: z.enum(['web', 'widget', 'api', 'ws']).default('api'),
     metadata: z.record(z.string(), z.union([z.string().max(1000), z.number(), z.boolean(), z.null()])).optional()
@@ -75,14 +77,14 @@ export async function sessionRoutes(app: FastifyInstance, options: { services: S
         tags: ['sessions'],
         summary: 'Start a session; the token authorises this session alone',
         body: createBody.nullish(),
-        response: { 201: z.object({ sessionId: z.string(), token: z.string(), expiresAt: z.string() }), 400: errorBody, 403: errorBody },
+        response: { 201: z.object({ sessionId: z.string(), token: z.string(), expiresAt: z.string() }), 400: errorBody, 403: errorBody, 503: errorBody },
       },
     },
     async (request, reply) => {
       const body = request.body ?? createBody.parse({});
       const customerId = verifyCustomerClaim(settings.security.customerIdentitySecret, body);
       const sessionId = generateSessionId();
-      const token = issueSessionToken(sessionId);
+      const token = services.tokens.issue(sessionId);
       const conversation = await repositories.conversations.create({
         sessionId,
         customerId: customerId ?? null,
@@ -122,6 +124,8 @@ export async function sessionRoutes(app: FastifyInstance, options: { services: S
       const session = await authenticateSession(services, request, request.params.id);
       await sessionStore.delete(session.id);
       if (session.conversationId) await repositories.conversations.updateStatus(session.conversationId, 'closed');
+      // An anonymous session's remembered facts served that session alone: they end with it.
+      if (!session.customerId) await services.agentService.memory.forget(CustomerMemory.subjectFor(session));
       return reply.code(204).send();
     },
   );

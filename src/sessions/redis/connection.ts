@@ -8,8 +8,12 @@ import type { Redis, RedisOptions } from 'ioredis';
 
 export { waitUntilReady } from '../../storage/redis.js';
 
+/**
+ * A client for the session store. Its commands are timed out by the store's reply watchdog (commands.ts) rather
+ * than by ioredis's commandTimeout, a timer set and cleared per command.
+ */
 export function createSessionRedisClient(url: string, redis: RedisSettings, overrides: RedisOptions = {}): Redis {
-  return createRedisClient(redis, overrides, () => undefined, url);
+  return createRedisClient(redis, { commandTimeout: undefined, ...overrides }, () => undefined, url);
 }
 
 /** Reply errors that mean "Redis cannot serve now", not "this command is wrong". */

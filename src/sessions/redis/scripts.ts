@@ -26,8 +26,10 @@ export const SCRIPT_NAMES = [
 export type ScriptName = (typeof SCRIPT_NAMES)[number];
 
 interface ScriptDefinition {
-  /** The ioredis command name defined on the client. */
+  /** The ioredis command name defined on the client (replies as strings)... */
   command: string;
+  /** ...and its variant with replies as Buffers, which ioredis defines alongside. */
+  bufferCommand: string;
   numberOfKeys: number;
   lua: string;
 }
@@ -69,7 +71,8 @@ export function scriptDefinitions(): ReadonlyMap<ScriptName, ScriptDefinition> {
     const name = camelCase(match[1]!) as ScriptName;
     if (!SCRIPT_NAMES.includes(name)) throw new Error(`unexpected session script ${file}`);
     const command = `frontlineSession${name[0]!.toUpperCase()}${name.slice(1)}`;
-    found.set(name, { command, numberOfKeys: Number(match[2]), lua: expandIncludes(fs.readFileSync(`${dir}${file}`, 'utf8'), dir) });
+    const lua = expandIncludes(fs.readFileSync(`${dir}${file}`, 'utf8'), dir);
+    found.set(name, { command, bufferCommand: `${command}Buffer`, numberOfKeys: Number(match[2]), lua });
   }
   const missing = SCRIPT_NAMES.filter((name) => !found.has(name));
   if (missing.length > 0) throw new Error(`session scripts missing from ${dir}: ${missing.join(', ')}`);
@@ -88,15 +91,25 @@ export function defineScripts(client: Redis): void {
   defined.add(client);
 }
 
-type ScriptCommand = (...args: (string | number)[]) => Promise<unknown>;
+export type ScriptArg = string | number | Buffer;
+type ScriptCommand = (...args: ScriptArg[]) => Promise<unknown>;
 
-/** Runs a script: one round trip (EVALSHA). */
-export function runScript(client: Redis, name: ScriptName, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+/**
+ * Runs a script: one round trip (EVALSHA). `buffers` asks for bulk strings as Buffers (the `<command>Buffer`
+ * variant ioredis defines): for replies that carry stored values, which are bytes (see ../crypto.ts).
+ */
+export function runScript(
+  client: Redis,
+  name: ScriptName,
+  keys: readonly string[],
+  args: readonly ScriptArg[],
+  buffers = false,
+): Promise<unknown> {
   const definition = scriptDefinitions().get(name)!;
   if (keys.length !== definition.numberOfKeys) {
     throw new Error(`script ${name} takes ${definition.numberOfKeys} keys, got ${keys.length}`);
   }
   defineScripts(client);
-  const command = (client as unknown as Record<string, ScriptCommand>)[definition.command]!;
+  const command = (client as unknown as Record<string, ScriptCommand>)[buffers ? definition.bufferCommand : definition.command]!;
   return command.call(client, ...keys, ...args);
 }

@@ -7,17 +7,19 @@ export class KeyedSerial {
   private readonly tails = new Map<string, Promise<unknown>>();
 
   run<T>(key: string, task: () => Promise<T>): Promise<T> {
-    const previous = this.tails.get(key) ?? Promise.resolve();
-    const result = previous.then(task, task);
-    const tail = result.then(
-      () => undefined,
-      () => undefined,
+    const previous = this.tails.get(key);
+    // With nothing queued the task starts at once; otherwise when the previous one settles, either way.
+    const result = previous ? previous.then(task, task) : task();
+    const settled: Promise<void> = result.then(
+      () => this.settle(key, settled),
+      () => this.settle(key, settled),
     );
-    this.tails.set(key, tail);
-    void tail.then(() => {
-      if (this.tails.get(key) === tail) this.tails.delete(key);
-    });
+    this.tails.set(key, settled);
     return result;
+  }
+
+  private settle(key: string, tail: Promise<void>): void {
+    if (this.tails.get(key) === tail) this.tails.delete(key);
   }
 
   /** Keys with work queued or running. */

@@ -1,8 +1,9 @@
 /**
  * How a session lies in Redis, and how the replies of the Lua scripts become Session snapshots.
  *
- *   <prefix><id>        hash: rev, inc, dv, fence, d (encrypted SessionData), created, active, exp, c:<counter>
- *   <prefix><id>:m      list: the message window, each message encrypted on its own
+ *   <prefix><id>        hash: rev, inc, dv, fence, d (encrypted SessionData, e1 text), created, active, exp,
+ *                       c:<counter>
+ *   <prefix><id>:m      list: the message window, each message encrypted on its own (e2 bytes)
  *   <prefix><id>:lock   string: the lock holder's token (PX lease)
  *   <prefix><id>:q      zset: lock waiters (token -> deadline)
  *   <prefix>#index      zset: session id -> expiry (ms), for counting, listing and cleanup without KEYS
@@ -10,9 +11,11 @@
  *
  * Only integers (revisions, counters, times, fencing tokens) are stored in plaintext; every message, fact,
  * metadata value, token hash and customer id is inside an AES-256-GCM ciphertext bound to its session and field.
+ * Scripts that return stored values are called for Buffer replies (messages are bytes, see crypto.ts), so the
+ * replies parsed here hold Buffers and integers.
  */
 import { InternalError } from '../../errors.js';
-import type { SessionCodec } from '../crypto.js';
+import { sameStoredValue, type CiphertextFormat, type SessionCodec, type StoredValue } from '../crypto.js';
 import { assembleSession, zeroCounters, type SessionData } from '../model.js';
 import { COUNTER_NAMES, type CounterName, type Session, type SessionMessage } from '../types.js';
 
@@ -36,68 +39,124 @@ export const counterField = (name: CounterName) => `c:${name}`;
 export const dataAad = (id: string) => `${id}:d`;
 export const messageAad = (id: string) => `${id}:m`;
 
+/** Encrypted data (as written or as read) and what it decrypts to, so an unchanged value is not decrypted twice. */
+export interface KnownData {
+  blob: StoredValue;
+  data: SessionData;
+}
+
 /** A decoded session plus what a compare-and-set needs. */
-export interface CachedState {
+export interface CachedState extends KnownData {
   revision: number;
   /** Random per creation: tells a session from an earlier one that had the same id. */
   incarnation: string;
   /** `<revision>:<incarnation>`, what Redis compares to confirm a cached copy is current. */
   tag: string;
-  dataVersion: string;
-  /** The stored ciphertext of `data`, to skip decrypting an unchanged value. */
-  blob: string;
-  data: SessionData;
+  dataVersion: number;
+  /** The expiry of `session` (ms), to reuse its text when a write keeps it. */
+  expiresMs: number;
   session: Session;
 }
 
-/** The `state` reply of readState (see scripts/includes/readState.lua). */
-export type StateReply = [tag: string] | [tag: string, hash: string[], messages: string[]];
+/** The `state` reply of readState (see scripts/includes/readState.lua), read as Buffers. */
+export type StateReply = [tag: Buffer] | [tag: Buffer, hash: Buffer[], messages: Buffer[]];
 
-export function hashRecord(flat: readonly string[]): Record<string, string> {
-  const record: Record<string, string> = {};
-  for (let i = 0; i + 1 < flat.length; i += 2) record[flat[i]!] = flat[i + 1]!;
-  return record;
+/** A session hash as stored (the fields of create-2.lua). */
+export interface StoredHash {
+  revision: number;
+  incarnation: string;
+  dataVersion: number;
+  /** The encrypted data (`d`). */
+  blob: StoredValue;
+  createdMs: number;
+  activeMs: number;
+  expiresMs: number;
+  counters: Record<CounterName, number>;
 }
 
-export class StateDecoder {
+const COUNTER_BY_FIELD = new Map<string, CounterName>(COUNTER_NAMES.map((name) => [counterField(name), name]));
+
+const integer = (value: Buffer) => Number(value.toString('latin1'));
+
+/** Parses a flat HGETALL reply (Buffers). */
+export function parseHash(flat: readonly Buffer[]): StoredHash {
+  const hash: Partial<StoredHash> = { incarnation: '', dataVersion: 0, counters: zeroCounters() };
+  for (let i = 0; i + 1 < flat.length; i += 2) {
+    const field = flat[i]!.toString('latin1');
+    const value = flat[i + 1]!;
+    if (field === 'd') hash.blob = value;
+    else if (field === 'inc') hash.incarnation = value.toString('latin1');
+    else if (field === 'rev') hash.revision = integer(value);
+    else if (field === 'dv') hash.dataVersion = integer(value);
+    else if (field === 'created') hash.createdMs = integer(value);
+    else if (field === 'active') hash.activeMs = integer(value);
+    else if (field === 'exp') hash.expiresMs = integer(value);
+    else if (COUNTER_BY_FIELD.has(field)) hash.counters![COUNTER_BY_FIELD.get(field)!] = integer(value);
+  }
+  if (hash.blob === undefined || hash.revision === undefined) throw new InternalError('session hash is incomplete');
+  return hash as StoredHash;
+}
+
+export const versionTag = (revision: number, incarnation: string) => `${revision}:${incarnation}`;
+
+/** The version tag at the head of a readState reply. */
+export const replyTag = (reply: StateReply) => reply[0].toString('latin1');
+
+/**
+ * Session values to stored values and back. The data is rewritten by every patch, so it is sent as text, which
+ * ioredis serialises faster (a patch then sends no Buffer); messages are written once, read on every full load
+ * and are the bulk of what is stored, so they are kept as bytes (see ../crypto.ts).
+ */
+const DATA_FORMAT: CiphertextFormat = 'e1';
+const MESSAGE_FORMAT: CiphertextFormat = 'e2';
+
+export class StateCodec {
   constructor(private readonly codec: SessionCodec) {}
 
-  data(id: string, blob: string): SessionData {
+  encodeData(id: string, data: SessionData): string {
+    return this.codec.encodeText(data, dataAad(id));
+  }
+
+  encodeMessage(id: string, message: SessionMessage): Buffer {
+    return this.codec.encode(message, messageAad(id));
+  }
+
+  /** Whether any part of a stored session is not in its current format under the primary key (key rotation). */
+  needsRewrite(data: StoredValue, messages: readonly StoredValue[]): boolean {
+    return this.codec.needsRewrite(data, DATA_FORMAT) || messages.some((item) => this.codec.needsRewrite(item, MESSAGE_FORMAT));
+  }
+
+  data(id: string, blob: StoredValue): SessionData {
     return this.codec.decode<SessionData>(blob, dataAad(id));
   }
 
-  messages(id: string, stored: readonly string[]): SessionMessage[] {
+  messages(id: string, stored: readonly StoredValue[]): SessionMessage[] {
     return stored.map((item) => this.codec.decode<SessionMessage>(item, messageAad(id)));
   }
 
   /**
    * Builds the state from a hash read in Redis. `known` lists data already decoded (by ciphertext) and
-   * `messages` the decoded window when the caller already has it.
+   * `messages` is the decoded window.
    */
-  state(id: string, hash: Record<string, string>, messages: readonly SessionMessage[], known: { blob: string; data: SessionData }[] = []): CachedState {
-    const blob = hash.d;
-    if (blob === undefined || hash.rev === undefined) throw new InternalError('session hash is incomplete');
-    const data = known.find((candidate) => candidate.blob === blob)?.data ?? this.data(id, blob);
-    const counters = zeroCounters();
-    for (const name of COUNTER_NAMES) counters[name] = Number(hash[counterField(name)] ?? 0);
-    const revision = Number(hash.rev);
-    const incarnation = hash.inc ?? '';
+  state(id: string, hash: StoredHash, messages: readonly SessionMessage[], known: readonly KnownData[] = []): CachedState {
+    const data = known.find((candidate) => sameStoredValue(candidate.blob, hash.blob))?.data ?? this.data(id, hash.blob);
     return {
-      revision,
-      incarnation,
-      tag: `${revision}:${incarnation}`,
-      dataVersion: hash.dv ?? '0',
-      blob,
+      revision: hash.revision,
+      incarnation: hash.incarnation,
+      tag: versionTag(hash.revision, hash.incarnation),
+      dataVersion: hash.dataVersion,
+      expiresMs: hash.expiresMs,
+      blob: hash.blob,
       data,
       session: assembleSession({
         id,
         data,
-        counters,
+        counters: hash.counters,
         messages,
-        createdMs: Number(hash.created),
-        activeMs: Number(hash.active),
-        expiresMs: Number(hash.exp),
-        revision,
+        createdMs: hash.createdMs,
+        activeMs: hash.activeMs,
+        expiresMs: hash.expiresMs,
+        revision: hash.revision,
       }),
     };
   }
@@ -110,22 +169,27 @@ export class StateDecoder {
     base: CachedState,
     write: {
       revision: number;
-      dataVersion: string;
+      dataVersion: number;
       expiresMs: number;
       activeMs: number;
       counters: readonly [CounterName, number][];
-      data?: { blob: string; data: SessionData };
+      data?: KnownData;
       messages: readonly SessionMessage[];
     },
   ): CachedState {
-    const counters = { ...base.session.counters };
-    for (const [name, value] of write.counters) counters[name] = value;
+    let counters = base.session.counters;
+    if (write.counters.length > 0) {
+      const changed = { ...counters };
+      for (const [name, value] of write.counters) changed[name] = value;
+      counters = changed;
+    }
     const data = write.data ?? base;
     return {
       revision: write.revision,
       incarnation: base.incarnation,
-      tag: `${write.revision}:${base.incarnation}`,
+      tag: versionTag(write.revision, base.incarnation),
       dataVersion: write.dataVersion,
+      expiresMs: write.expiresMs,
       blob: data.blob,
       data: data.data,
       session: assembleSession({
@@ -135,20 +199,20 @@ export class StateDecoder {
         messages: write.messages,
         createdMs: base.session.createdAt,
         activeMs: write.activeMs,
-        expiresMs: write.expiresMs,
+        expiresMs: write.expiresMs === base.expiresMs ? base.session.expiresAt : write.expiresMs,
         revision: write.revision,
       }),
     };
   }
 
   /** A full readState reply (three elements) decoded. */
-  full(id: string, reply: StateReply, known: { blob: string; data: SessionData }[] = []): CachedState {
+  full(id: string, reply: StateReply, known: readonly KnownData[] = []): CachedState {
     if (reply.length !== 3) throw new InternalError('expected a full session state from redis');
     return this.stored(id, reply[1], reply[2], known);
   }
 
   /** The state from a flat HGETALL reply and the stored message window. */
-  stored(id: string, hash: readonly string[], messages: readonly string[], known: { blob: string; data: SessionData }[] = []): CachedState {
-    return this.state(id, hashRecord(hash), this.messages(id, messages), known);
+  stored(id: string, hash: readonly Buffer[], messages: readonly Buffer[], known: readonly KnownData[] = []): CachedState {
+    return this.state(id, parseHash(hash), this.messages(id, messages), known);
   }
 }

@@ -1,6 +1,7 @@
 /**
  * The Redis session store (SESSION_STORE_TYPE=redis): shared by every instance, encrypted at rest, with an L1
- * cache in front. Every read-modify-write is one Lua script (./scripts); see state.ts for the key layout.
+ * cache in front. Every read-modify-write is one Lua script (./scripts), sent through commands.ts; see state.ts
+ * for the key layout and how values are encoded.
  *
  * Atomicity with encryption: Lua cannot decrypt, so counters, times and fencing tokens live in plaintext hash
  * fields that the scripts change in place, messages are appended one ciphertext each, and the encrypted data
@@ -11,10 +12,11 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { ConflictError, SessionBusyError, ValidationError } from '../../errors.js';
+import { SessionCapacityError } from '../../errors.js';
 import { BaseSessionStore, notFound, staleLock, type StoreConfig } from '../base-store.js';
 import type { SessionCodec } from '../crypto.js';
 import { L1Cache } from '../l1-cache.js';
-import { applyPatch, messageWindow, newSessionData, normalizeChanges, resolvePatch, type SessionData } from '../model.js';
+import { applyPatch, messageWindow, newSessionData, normalizeChanges, resolvePatch, zeroCounters } from '../model.js';
 import { generateSessionId, isValidSessionId } from '../tokens.js';
 import type {
   CreateSessionInput,
@@ -26,20 +28,19 @@ import type {
   StoreHealth,
   WriteOptions,
 } from '../types.js';
-import { toStoreError, waitUntilReady } from './connection.js';
+import { CommandChannel } from './commands.js';
 import { LockWaiters, type Attempt } from './lock-waiters.js';
-import { runScript, type ScriptName } from './scripts.js';
 import { KeyedSerial } from './serial.js';
 import {
-  StateDecoder,
+  StateCodec,
   counterField,
-  dataAad,
-  hashRecord,
   indexKey,
   lockChannel,
-  messageAad,
+  parseHash,
+  replyTag,
   sessionKeys,
   type CachedState,
+  type KnownData,
   type StateReply,
 } from './state.js';
 
@@ -47,7 +48,11 @@ export interface RedisStoreOptions extends StoreConfig {
   keyPrefix: string;
   codec: SessionCodec;
   l1: { enabled: boolean; maxSize: number; ttlMs: number };
-  /** How long the first commands wait for the very first connection (later, commands fail fast). */
+  /** Most live sessions (SESSION_MAX_SESSIONS): create refuses with SESSION_CAPACITY beyond it. */
+  maxSessions: number;
+  /** How long a command may wait for its reply before the connection is dropped (REDIS_SOCKET_TIMEOUT). */
+  replyTimeoutMs: number;
+  /** How long the first commands wait for the very first connection (later, commands fail fast; default 2 s). */
   connectTimeoutMs?: number;
   /** Close the connections on close() (true when the store created them). */
   ownsConnections?: boolean;
@@ -58,23 +63,23 @@ export interface RedisStoreOptions extends StoreConfig {
 const MAX_CAS_ATTEMPTS = 200;
 const CLEANUP_BATCH = 500;
 
+/** Replies of write-5.lua and lock-acquire-4.lua, read as Buffers: a status, then integers or stored values. */
 type WriteReply =
-  | ['OK', rev: string, dv: string, exp: string, ...counters: number[]]
-  | ['FULL', hash: string[], messages: string[]]
-  | ['NOT_FOUND']
-  | ['STALE', string]
-  | ['CONFLICT', StateReply | null];
-type AcquireReply = ['OK', number, StateReply] | ['WAIT', number, string] | ['NOT_FOUND'];
+  | [status: Buffer, rev: number, dv: number, exp: number, ...counters: number[]]
+  | [status: Buffer, hash: Buffer[], messages: Buffer[]]
+  | [status: Buffer, newestFence: number]
+  | [status: Buffer, state: StateReply | null];
+type AcquireReply = [status: Buffer, fence: number, state: StateReply] | [status: Buffer, lockTtlMs: number, entry: Buffer];
+const status = (reply: [Buffer, ...unknown[]]) => reply[0].toString('latin1');
 
 export class RedisSessionStore extends BaseSessionStore {
   readonly kind = 'redis' as const;
   private readonly l1: L1Cache<CachedState>;
-  private readonly decoder: StateDecoder;
+  private readonly values: StateCodec;
   private readonly waiters: LockWaiters;
   private readonly index: string;
   private readonly channel: string;
-  /** Settles once the first connection is up (or its wait has run out); until then commands wait for it. */
-  private firstConnection: Promise<unknown> | undefined;
+  private readonly redis: CommandChannel;
   private readonly patchWriters = new KeyedSerial();
 
   constructor(
@@ -84,18 +89,17 @@ export class RedisSessionStore extends BaseSessionStore {
   ) {
     super(options);
     this.l1 = new L1Cache(options.l1);
-    this.decoder = new StateDecoder(options.codec);
+    this.values = new StateCodec(options.codec);
     this.index = indexKey(options.keyPrefix);
     this.channel = lockChannel(options.keyPrefix);
+    this.redis = new CommandChannel(client, {
+      replyTimeoutMs: options.replyTimeoutMs,
+      connectTimeoutMs: options.connectTimeoutMs ?? 2000,
+    });
     const onError = options.onError ?? (() => undefined);
     // Connection errors surface through the calls (SESSION_STORE_UNAVAILABLE); listening keeps ioredis quiet.
     for (const connection of [client, subscriber]) connection?.on('error', onError);
     this.waiters = new LockWaiters(subscriber, this.channel, onError);
-    if (client.status !== 'ready') {
-      this.firstConnection = waitUntilReady(client, options.connectTimeoutMs ?? 2000).finally(() => {
-        this.firstConnection = undefined;
-      });
-    }
   }
 
   get keyPrefix(): string {
@@ -110,20 +114,6 @@ export class RedisSessionStore extends BaseSessionStore {
     return sessionKeys(this.options.keyPrefix, id);
   }
 
-  /** Runs a Redis call, mapping failures onto the error catalogue (SESSION_STORE_UNAVAILABLE when unreachable). */
-  private async call<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.firstConnection) await this.firstConnection;
-    try {
-      return await fn();
-    } catch (error) {
-      throw toStoreError(error);
-    }
-  }
-
-  private run<T>(name: ScriptName, keys: readonly string[], args: readonly (string | number)[]): Promise<T> {
-    return this.call(() => runScript(this.client, name, keys, args) as Promise<T>);
-  }
-
   /** Turns a readState reply into the current state (the cached one when its revision is current). */
   private absorb(id: string, reply: StateReply | null, cached: CachedState | undefined): CachedState | null {
     if (!reply) {
@@ -131,12 +121,12 @@ export class RedisSessionStore extends BaseSessionStore {
       return null;
     }
     if (reply.length === 1) {
-      if (reply[0] !== cached?.tag) throw new Error('redis confirmed a version this store does not hold');
+      if (replyTag(reply) !== cached?.tag) throw new Error('redis confirmed a version this store does not hold');
       this.l1.recordHit();
       return cached;
     }
     this.l1.recordMiss();
-    const state = this.decoder.full(id, reply, cached ? [cached] : []);
+    const state = this.values.full(id, reply, cached ? [cached] : []);
     this.l1.set(id, state);
     return state;
   }
@@ -150,13 +140,13 @@ export class RedisSessionStore extends BaseSessionStore {
     const cached = this.l1.peek(id);
     const { hash, messages } = this.keys(id);
     if (cached) {
-      const [rev, inc] = await this.call(() => this.client.hmget(hash, 'rev', 'inc'));
+      const [rev, inc] = await this.redis.call((client) => client.hmget(hash, 'rev', 'inc'));
       if (`${rev}:${inc ?? ''}` === cached.tag) {
         this.l1.recordHit();
         return cached;
       }
     }
-    const reply = await this.run<StateReply | null>('load', [hash, messages], [cached?.tag ?? '']);
+    const reply = await this.redis.run<StateReply | null>('load', [hash, messages], [cached?.tag ?? ''], true);
     return this.absorb(id, reply, cached);
   }
 
@@ -170,17 +160,19 @@ export class RedisSessionStore extends BaseSessionStore {
     if (!isValidSessionId(id)) throw new ValidationError('session ids are 1-128 characters of [A-Za-z0-9_-]');
     const data = newSessionData(input);
     const now = Date.now();
-    const blob = this.codec.encode(data, dataAad(id));
-    const expires = String(now + this.options.ttlMs);
+    const blob = this.values.encodeData(id, data);
+    const expires = now + this.options.ttlMs;
     const inc = randomBytes(8).toString('hex');
-    const created = await this.run<number>('create', [this.keys(id).hash, this.index], [id, blob, now, expires, inc]);
-    if (created !== 1) throw new ConflictError('a session with this id already exists');
-    const state = this.decoder.state(
-      id,
-      { rev: '1', inc, dv: '1', d: blob, created: String(now), active: String(now), exp: expires },
-      [],
-      [{ blob, data }],
-    );
+    const { maxSessions } = this.options;
+    const created = await this.redis.run<number>('create', [this.keys(id).hash, this.index], [id, blob, now, expires, inc, maxSessions]);
+    if (created === 0) throw new ConflictError('a session with this id already exists');
+    if (created === -1) {
+      throw new SessionCapacityError(`the session store is full (SESSION_MAX_SESSIONS=${maxSessions}); try again later`, {
+        details: { maxSessions },
+      });
+    }
+    const stored = { revision: 1, incarnation: inc, dataVersion: 1, blob, createdMs: now, activeMs: now, expiresMs: expires };
+    const state = this.values.state(id, { ...stored, counters: zeroCounters() }, [], [{ blob, data }]);
     this.l1.set(id, state);
     return state.session;
   }
@@ -194,28 +186,28 @@ export class RedisSessionStore extends BaseSessionStore {
    * session within this instance (see serial.ts) and retried on compare-and-set conflicts with other instances.
    */
   private write(id: string, changes: SessionChanges, fence: number | undefined, unlockToken: string): Promise<Session> {
-    const attempt = () => this.writeNow(id, changes, fence, unlockToken);
-    return changes.patch === undefined ? attempt() : this.patchWriters.run(id, attempt);
+    if (changes.patch === undefined) return this.writeNow(id, changes, fence, unlockToken);
+    return this.patchWriters.run(id, () => this.writeNow(id, changes, fence, unlockToken));
   }
 
   private async writeNow(id: string, changes: SessionChanges, fence: number | undefined, unlockToken: string): Promise<Session> {
     if (!isValidSessionId(id)) throw notFound(id);
     const now = Date.now();
     const normalized = normalizeChanges(changes, now);
-    const appended = normalized.messages.map((message) => this.codec.encode(message, messageAad(id)));
+    const appended = normalized.messages.map((message) => this.values.encodeMessage(id, message));
     const counters = normalized.increments.flatMap(([name, by]) => [counterField(name), String(by)]);
     const keys = this.keys(id);
     let state = this.l1.peek(id) ?? (normalized.patch === undefined ? undefined : ((await this.current(id)) ?? undefined));
     if (normalized.patch !== undefined && !state) throw notFound(id);
 
     for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt += 1) {
-      let sent: { blob: string; data: SessionData } | undefined;
+      let sent: KnownData | undefined;
       const patch = state && resolvePatch(normalized.patch, state.session);
       if (state && patch) {
         const data = applyPatch(state.data, patch);
-        sent = { blob: this.codec.encode(data, dataAad(id)), data };
+        sent = { blob: this.values.encodeData(id, data), data };
       }
-      const reply = await this.run<WriteReply>('write', [keys.hash, keys.messages, keys.lock, keys.queue, this.index], [
+      const reply = await this.redis.run<WriteReply>('write', [keys.hash, keys.messages, keys.lock, keys.queue, this.index], [
         id,
         now,
         fence ?? '',
@@ -229,16 +221,16 @@ export class RedisSessionStore extends BaseSessionStore {
         normalized.increments.length,
         ...counters,
         ...appended,
-      ]);
-      switch (reply[0]) {
+      ], true);
+      switch (status(reply)) {
         case 'OK': {
-          const [, rev, dv, exp, ...values] = reply;
-          const next = this.decoder.advance(state!, {
-            revision: Number(rev),
-            dataVersion: dv,
-            expiresMs: Number(exp),
+          const [, revision, dataVersion, expiresMs, ...values] = reply as [Buffer, number, number, number, ...number[]];
+          const next = this.values.advance(state!, {
+            revision,
+            dataVersion,
+            expiresMs,
             activeMs: now,
-            counters: normalized.increments.map(([name], i) => [name, Number(values[i])]),
+            counters: normalized.increments.map(([name], i) => [name, values[i]!]),
             data: sent,
             messages:
               normalized.messages.length > 0
@@ -249,16 +241,17 @@ export class RedisSessionStore extends BaseSessionStore {
           return next.session;
         }
         case 'FULL': {
-          const next = this.decoder.stored(id, reply[1], reply[2], [...(sent ? [sent] : []), ...(state ? [state] : [])]);
+          const [, hash, messages] = reply as [Buffer, Buffer[], Buffer[]];
+          const next = this.values.stored(id, hash, messages, [...(sent ? [sent] : []), ...(state ? [state] : [])]);
           this.l1.set(id, next);
           return next.session;
         }
         case 'CONFLICT':
-          state = this.absorb(id, reply[1], state) ?? undefined;
+          state = this.absorb(id, (reply as [Buffer, StateReply | null])[1], state) ?? undefined;
           if (!state) throw notFound(id);
           continue;
         case 'STALE':
-          throw staleLock(id, fence ?? 0, Number(reply[1]));
+          throw staleLock(id, fence ?? 0, (reply as [Buffer, number])[1]);
         case 'NOT_FOUND':
           this.l1.delete(id);
           throw notFound(id);
@@ -270,7 +263,7 @@ export class RedisSessionStore extends BaseSessionStore {
   async delete(id: string): Promise<boolean> {
     if (!isValidSessionId(id)) return false;
     const { hash, messages, lock, queue } = this.keys(id);
-    const existed = await this.run<number>('delete', [hash, messages, lock, queue, this.index], [id, this.channel]);
+    const existed = await this.redis.run<number>('delete', [hash, messages, lock, queue, this.index], [id, this.channel]);
     this.l1.delete(id);
     return existed === 1;
   }
@@ -279,7 +272,7 @@ export class RedisSessionStore extends BaseSessionStore {
     let cursor = '0';
     do {
       let page: string[];
-      [cursor, page] = await this.call(() => this.client.zscan(this.index, cursor, 'COUNT', 500));
+      [cursor, page] = await this.redis.call((client) => client.zscan(this.index, cursor, 'COUNT', 500));
       const now = Date.now();
       for (let i = 0; i + 1 < page.length; i += 2) if (Number(page[i + 1]) > now) yield page[i]!;
     } while (cursor !== '0');
@@ -288,14 +281,14 @@ export class RedisSessionStore extends BaseSessionStore {
   async cleanupExpired(): Promise<number> {
     let total = 0;
     for (;;) {
-      const removed = await this.run<number>('cleanup', [this.index], [this.options.keyPrefix, Date.now(), CLEANUP_BATCH]);
+      const removed = await this.redis.run<number>('cleanup', [this.index], [this.options.keyPrefix, Date.now(), CLEANUP_BATCH]);
       total += removed;
       if (removed < CLEANUP_BATCH) return total;
     }
   }
 
   async stats(): Promise<SessionStoreStats> {
-    const activeSessions = await this.call(() => this.client.zcount(this.index, `(${Date.now()}`, '+inf'));
+    const activeSessions = await this.redis.call((client) => client.zcount(this.index, `(${Date.now()}`, '+inf'));
     return {
       store: 'redis',
       activeSessions,
@@ -308,7 +301,7 @@ export class RedisSessionStore extends BaseSessionStore {
   async health(): Promise<StoreHealth> {
     const started = performance.now();
     try {
-      await this.call(() => this.client.ping());
+      await this.redis.call((client) => client.ping());
       return { ok: true, latencyMs: Math.round((performance.now() - started) * 100) / 100 };
     } catch (error) {
       return { ok: false, error: `redis: ${(error as Error).message}` };
@@ -317,6 +310,7 @@ export class RedisSessionStore extends BaseSessionStore {
 
   async close(): Promise<void> {
     this.waiters.close();
+    this.redis.close();
     this.l1.clear();
     if (!this.options.ownsConnections) return;
     await Promise.all(
@@ -333,16 +327,16 @@ export class RedisSessionStore extends BaseSessionStore {
     const token = randomBytes(16).toString('hex');
     const attempt = async (entry: string): Promise<Attempt<SessionLock>> => {
       const cached = this.l1.peek(id);
-      const reply = await this.run<AcquireReply>('lockAcquire', [keys.lock, keys.queue, keys.hash, keys.messages], [
-        token,
-        leaseMs,
-        waitMs,
-        cached?.tag ?? '',
-        entry,
-      ]);
-      if (reply[0] === 'WAIT') return { lockTtlMs: reply[1], entry: reply[2] };
-      const state = reply[0] === 'OK' ? this.absorb(id, reply[2], cached) : null;
-      if (!state || reply[0] !== 'OK') throw notFound(id);
+      const reply = await this.redis.run<AcquireReply>(
+        'lockAcquire',
+        [keys.lock, keys.queue, keys.hash, keys.messages],
+        [token, leaseMs, waitMs, cached?.tag ?? '', entry],
+        true,
+      );
+      const outcome = status(reply);
+      if (outcome === 'WAIT') return { lockTtlMs: reply[1], entry: (reply[2] as Buffer).toString('latin1') };
+      const state = outcome === 'OK' ? this.absorb(id, reply[2] as StateReply, cached) : null;
+      if (!state) throw notFound(id);
       return { taken: this.heldLock(id, token, reply[1], leaseMs, state.session) };
     };
     return this.waiters.takeTurn(id, waitMs, attempt, (entry) => this.client.zrem(keys.queue, entry));
@@ -350,7 +344,7 @@ export class RedisSessionStore extends BaseSessionStore {
 
   private heldLock(id: string, token: string, fence: number, leaseMs: number, session: Session): SessionLock {
     const keys = this.keys(id);
-    const release = () => this.run<number>('lockRelease', [keys.lock, keys.queue], [token, this.channel, id]);
+    const release = () => this.redis.run<number>('lockRelease', [keys.lock, keys.queue], [token, this.channel, id]);
     const lock: SessionLock = {
       sessionId: id,
       token,
@@ -358,7 +352,7 @@ export class RedisSessionStore extends BaseSessionStore {
       leaseMs,
       session,
       extend: async (ms = lock.leaseMs) => {
-        const extended = (await this.run<number>('lockExtend', [keys.lock], [token, ms])) === 1;
+        const extended = (await this.redis.run<number>('lockExtend', [keys.lock], [token, ms])) === 1;
         if (extended) (lock as { leaseMs: number }).leaseMs = ms;
         return extended;
       },
@@ -384,16 +378,16 @@ export class RedisSessionStore extends BaseSessionStore {
   async reencrypt(id: string): Promise<boolean> {
     const keys = this.keys(id);
     for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt += 1) {
-      const reply = await this.run<StateReply | null>('load', [keys.hash, keys.messages], ['']);
+      const reply = await this.redis.run<StateReply | null>('load', [keys.hash, keys.messages], [''], true);
       if (!reply || reply.length !== 3) return false;
-      const hash = hashRecord(reply[1]);
-      if (!this.codec.needsRewrite(hash.d ?? '') && !reply[2].some((item) => this.codec.needsRewrite(item))) return false;
-      const data = this.decoder.data(id, hash.d ?? '');
-      const messages = this.decoder.messages(id, reply[2]);
-      const result = await this.run<number>('reencrypt', [keys.hash, keys.messages], [
-        reply[0],
-        this.codec.encode(data, dataAad(id)),
-        ...messages.map((message) => this.codec.encode(message, messageAad(id))),
+      const { blob } = parseHash(reply[1]);
+      if (!this.values.needsRewrite(blob, reply[2])) return false;
+      const data = this.values.data(id, blob);
+      const messages = this.values.messages(id, reply[2]);
+      const result = await this.redis.run<number>('reencrypt', [keys.hash, keys.messages], [
+        replyTag(reply),
+        this.values.encodeData(id, data),
+        ...messages.map((message) => this.values.encodeMessage(id, message)),
       ]);
       if (result !== 0) {
         this.l1.delete(id);

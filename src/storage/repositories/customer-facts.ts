@@ -117,6 +117,33 @@ export function createCustomerFactRepository({ db, now }: RepositoryContext) {
       return Number(result.numDeletedRows);
     },
 
+    /**
+     * Keeps the customer's `keep` most recently updated facts (the order `listForCustomer` reads them in) and
+     * deletes the rest, expired or not: how MEMORY_MAX_ENTRIES evicts. Returns how many were removed.
+     */
+    async trimForCustomer(customerId: string, keep: number): Promise<number> {
+      if (!Number.isInteger(keep) || keep < 0) throw new ValidationError(`Facts to keep must be a whole number >= 0, got ${keep}`);
+      const kept = db
+        .selectFrom('customer_facts')
+        .select('id')
+        .where('customer_id', '=', customerId)
+        .orderBy('updated_at', 'desc')
+        .orderBy('key', 'asc')
+        .limit(keep);
+      const result = await db
+        .deleteFrom('customer_facts')
+        .where('customer_id', '=', customerId)
+        .where('id', 'not in', kept)
+        .executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
+
+    /** Removes every fact (of any customer) last updated before `cutoff`, expiring or not. Returns how many. */
+    async deleteNotUpdatedSince(cutoff: Date): Promise<number> {
+      const result = await db.deleteFrom('customer_facts').where('updated_at', '<', toTimestamp(cutoff)).executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
+
     /** Removes facts whose expiry is at or before `at`. Returns how many were removed. */
     async deleteExpired(at: Date = now()): Promise<number> {
       const result = await db

@@ -87,6 +87,14 @@ export function embedderConformance(name: string, options: SuiteOptions): void {
       }
     });
 
+    it('embeds several queries at once as it embeds each alone, in input order', async () => {
+      const queries = ['where is my refund?', 'my card was stolen, how do I block it?', 'fees'];
+      const batched = await embedder.embedQueries(queries);
+      expect(batched).toHaveLength(queries.length);
+      for (const [i, query] of queries.entries()) expect(cosine(batched[i]!, await embedder.embedQuery(query))).toBeGreaterThan(0.9999);
+      expect(await embedder.embedQueries([])).toEqual([]);
+    });
+
     it('embeds nothing for no input, and an empty string without failing', async () => {
       expect(await embedder.embedDocuments([])).toEqual([]);
       const [empty] = await embedder.embedDocuments(['']);

@@ -78,6 +78,37 @@ describe('postgres knowledge index specifics', () => {
     }
   });
 
+  it('moves the full-text column of an earlier version into its own table, once', async () => {
+    const legacy = await createTestPostgresDatabase();
+    const admin = new pg.Client({ connectionString: legacy.url });
+    await admin.connect();
+    try {
+      // The table as earlier versions created it, with a chunk written by one of them.
+      await admin.query(`create table knowledge_chunks (
+        id text primary key, document_id text not null, ordinal integer not null, title text not null, text text not null,
+        token_count integer not null, location text not null default '{}', embedding bytea,
+        tsv tsvector generated always as (setweight(to_tsvector('english'::regconfig, title), 'A') || setweight(to_tsvector('english'::regconfig, text), 'B')) stored)`);
+      await admin.query(`create index knowledge_chunks_tsv_idx on knowledge_chunks using gin (tsv)`);
+      await admin.query(`insert into knowledge_chunks (id, document_id, ordinal, title, text, token_count) values ('doc-old:0', 'doc-old', 0, 'Old', 'Chargebacks explained.', 3)`);
+      const handle = await openDatabase({ dialect: 'postgres', connectionString: legacy.url, url: legacy.url }, { poolSize: 2 });
+      if (handle.dialect !== 'postgres') throw new Error('expected PostgreSQL');
+      try {
+        for (let i = 0; i < 2; i++) {
+          const index = await createPostgresKnowledgeIndex(handle, { pollIntervalMs: 0 });
+          expect((await index.lexicalSearch('chargebacks', 5)).map((c) => c.chunkId)).toEqual(['doc-old:0']);
+          await index.close();
+        }
+        const { rows } = await admin.query(`select 1 from information_schema.columns where table_name = 'knowledge_chunks' and column_name = 'tsv'`);
+        expect(rows).toEqual([]);
+      } finally {
+        await handle.close();
+      }
+    } finally {
+      await admin.end();
+      await legacy.drop();
+    }
+  });
+
   it('refuses a write that would hold more vectors in memory than allowed, and stores none of it', async () => {
     // Room for the two vectors the previous test stored and one more: a 4-vector document does not fit.
     const small = await open({ maxInMemoryVectors: 3 });

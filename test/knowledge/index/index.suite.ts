@@ -12,6 +12,7 @@ import {
   InvalidChunkError,
   type KnowledgeIndexOptions,
 } from '../../../src/knowledge/index/index.js';
+import { cosine } from '../../../src/knowledge/index/vector-math.js';
 import type { IndexedChunk, KnowledgeIndex } from '../../../src/knowledge/types.js';
 import type { DatabaseHandle } from '../../../src/storage/database.js';
 import {
@@ -208,6 +209,21 @@ export function knowledgeIndexConformance(target: IndexTarget): void {
       await lexicalOnly.close();
     });
 
+    it('gives the cosine similarity of a vector with stored chunks, undefined where there is none', async () => {
+      await addCorpus();
+      const random = seededRandom(10);
+      const query = randomUnitVector(random);
+      const ids = ['doc-cafe:0', 'missing:0', 'doc-refunds:1'];
+      const got = await index.similarities(query, ids);
+      expect(got[0]).toBeCloseTo(cosine(query, corpus.get('doc-cafe')![0]!.vector!), 5);
+      expect(got[1]).toBeUndefined();
+      expect(got[2]).toBeCloseTo(cosine(query, corpus.get('doc-refunds')![1]!.vector!), 5);
+      expect(await index.similarities(query, [])).toEqual([]);
+      await index.addDocumentChunks('doc-text-only', [chunk('doc-text-only', 0, 'Text', 'no vector here')]);
+      expect(await index.similarities(query, ['doc-text-only:0'])).toEqual([undefined]);
+      await expect(index.similarities(new Float32Array(DIMENSION + 1).fill(1), ids)).rejects.toBeInstanceOf(EmbeddingDimensionMismatchError);
+    });
+
     it('lets two instances on one database see each other\'s changes', async () => {
       const other = await open();
       const random = seededRandom(6);
@@ -257,10 +273,59 @@ export function knowledgeIndexConformance(target: IndexTarget): void {
 
         const all = await hybridSearch(index, { text: 'card payment refund', k: 10 });
         expect(all.length).toBeGreaterThan(2);
-        const strict = await hybridSearch(index, { text: 'card payment refund', k: 10, minScore: 0.95 });
+        expect(all.every((r) => r.relevance === undefined)).toBe(true); // no query vector: nothing absolute
+        // Without relevance, minScore applies to the rank-based score.
+        const cut = all[1]!.score + 1e-9;
+        const strict = await hybridSearch(index, { text: 'card payment refund', k: 10, minScore: cut });
         expect(strict.length).toBeLessThan(all.length);
-        expect(strict.every((r) => r.score >= 0.95)).toBe(true);
+        expect(strict.every((r) => r.score >= cut)).toBe(true);
         expect(await hybridSearch(index, { text: '((( "', k: 5 })).toEqual([]);
+      });
+
+      it('ranks documents: one passage each, the best, unless more are asked for', async () => {
+        await addCorpus();
+        const text = 'refund a card payment taken twice, or a cancelled subscription refund to an expired card';
+        const results = await hybridSearch(index, { text, k: 5 });
+        expect(results[0]?.documentId).toBe('doc-refunds');
+        expect(new Set(results.map((r) => r.documentId)).size).toBe(results.length);
+        const two = await hybridSearch(index, { text, k: 5 }, { maxChunksPerDocument: 2 });
+        expect(two.slice(0, 2).map((r) => r.documentId)).toEqual(['doc-refunds', 'doc-refunds']);
+        const chunks = await hybridSearch(index, { text, k: 5 }, { groupByDocument: false });
+        expect(chunks.filter((r) => r.documentId === 'doc-refunds')).toHaveLength(2);
+      });
+
+      it('gives each result its cosine relevance and filters on it', async () => {
+        await addCorpus();
+        const random = seededRandom(8);
+        const target = corpus.get('doc-transfers')![0]!;
+        const vector = nearby(target.vector!, random, 0.3);
+        const results = await hybridSearch(index, { text: 'SWIFT transfer abroad', vector, k: 9 });
+        const byChunk = new Map(allChunks().map((c) => [c.id, c]));
+        for (const result of results) {
+          expect(result.relevance).toBeCloseTo(Math.max(0, cosine(vector, byChunk.get(result.chunkId)!.vector!)), 5);
+        }
+        expect(results[0]).toMatchObject({ chunkId: target.id, relevance: expect.closeTo(cosine(vector, target.vector!), 5) });
+        const cut = (results[0]!.relevance! + Math.max(...results.slice(1).map((r) => r.relevance!))) / 2;
+        // Every other result ranks high on words or rank, but only the target is similar enough.
+        expect((await hybridSearch(index, { text: 'SWIFT transfer abroad', vector, k: 9, minScore: cut })).map((r) => r.chunkId)).toEqual([target.id]);
+        expect(await hybridSearch(index, { text: 'SWIFT transfer abroad', vector, k: 9, minScore: Math.min(1, results[0]!.relevance! + 0.01) })).toEqual([]);
+      });
+
+      it('fuses sub-queries, so that each need of a long message finds its document', async () => {
+        await addCorpus();
+        const random = seededRandom(9);
+        const password = corpus.get('doc-password')![0]!;
+        const cafe = corpus.get('doc-cafe')![0]!;
+        const main = { text: 'forgot password reset link', vector: nearby(password.vector!, random, 0.2), k: 3 };
+        expect((await hybridSearch(index, main)).map((r) => r.documentId)).not.toContain('doc-cafe');
+        const subVector = nearby(cafe.vector!, random, 0.2);
+        const results = await hybridSearch(index, { ...main, weight: 2, subQueries: [{ text: 'free coffee stamps', vector: subVector }] }, { rrfK: 5 });
+        expect(results.slice(0, 2).map((r) => r.documentId).sort()).toEqual(['doc-cafe', 'doc-password']);
+        // Relevance is the best match with any of the queries.
+        const cafeResult = results.find((r) => r.documentId === 'doc-cafe')!;
+        expect(cafeResult.relevance).toBeCloseTo(Math.max(cosine(main.vector, cafe.vector!), cosine(subVector, cafe.vector!), 0), 5);
+        // The main query's ranks are what `signals` reports.
+        expect(results.find((r) => r.documentId === 'doc-password')!.signals).toMatchObject({ lexicalRank: 1 });
       });
 
       it('shows identical passages once', async () => {

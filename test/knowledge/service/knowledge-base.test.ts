@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSettings, type Settings } from '../../../src/config/index.js';
 import { createKnowledgeBase } from '../../../src/knowledge/ingestion/index.js';
 import { loadSampleKnowledge, SAMPLE_DOCUMENTS } from '../../../src/knowledge/sample-data/index.js';
-import type { KnowledgeBase } from '../../../src/knowledge/service.js';
+import type { KnowledgeBase, KnowledgeIngestEvent, KnowledgeSearchEvent } from '../../../src/knowledge/service.js';
 import { createRepositories, migrateToLatest, openDatabase, type DatabaseHandle, type Repositories } from '../../../src/storage/index.js';
 import { createLogger } from '../../../src/telemetry/logger.js';
 import { buildTestApp, tempDir } from '../../helpers/app.js';
@@ -85,6 +85,51 @@ describe('KnowledgeBase with the real embedding model', () => {
       expect(await lexical.status()).toMatchObject({ mode: 'lexical-only', embeddingModel: 'lexical-only', notice: expect.any(String) });
     } finally {
       await lexical.close();
+    }
+  });
+});
+
+describe('KnowledgeBase metrics', () => {
+  it('counts searches and indexing attempts, reports each to the observer, and survives an observer that throws', async () => {
+    const store = await openStore();
+    const searches: KnowledgeSearchEvent[] = [];
+    const ingests: KnowledgeIngestEvent[] = [];
+    const observer = {
+      onSearch: (event: KnowledgeSearchEvent) => {
+        searches.push(event);
+        throw new Error('a broken metrics hook');
+      },
+      onIngest: (event: KnowledgeIngestEvent) => void ingests.push(event),
+    };
+    const kb = await createKnowledgeBase(store.settings, { database: store.database, documents: store.repositories.documents, logger, embedder: null, queue: 'none', observer });
+    try {
+      const indexed = [(await kb.ingest(article(3))).document, (await kb.ingest(article(4))).document];
+      expect(ingests).toEqual(indexed.map((d) => ({ documentId: d.id, outcome: 'indexed', chunks: d.chunkCount, seconds: expect.any(Number) })));
+      expect((await kb.search('when does parcel 3 ship'))[0]).toMatchObject({ documentId: indexed[0]!.id });
+      const brief = `You are a customer. ${'You want to know when parcel 4 ships and whether its return is free. '.repeat(4)}Be polite.`;
+      await kb.search(brief);
+      expect(searches).toHaveLength(2);
+      expect(searches[0]).toMatchObject({ mode: 'lexical-only', subQueries: 0, results: expect.any(Number), seconds: expect.any(Number) });
+      expect(searches[0]!.error).toBeUndefined();
+      expect(searches[1]!.subQueries).toBeGreaterThan(0);
+
+      // Real failures: the index closed under the knowledge base.
+      await (await kb.components()).index.close();
+      await expect(kb.search('parcel')).rejects.toThrow(/closed/);
+      await expect(kb.ingest(article(5))).rejects.toThrow(/closed/);
+      expect(searches[2]).toMatchObject({ results: 0, error: expect.any(Error) });
+      expect(ingests[2]).toMatchObject({ outcome: 'failed', chunks: 0 });
+      expect(kb.stats()).toEqual({
+        searches: 3,
+        failedSearches: 1,
+        searchSeconds: expect.any(Number),
+        documentsIndexed: 2,
+        chunksIndexed: indexed[0]!.chunkCount + indexed[1]!.chunkCount,
+        failedIngestions: 1,
+      });
+    } finally {
+      await kb.close();
+      await store.database.close();
     }
   });
 });

@@ -20,7 +20,7 @@
   ARGV[11] number n of counter increments, then n pairs (hash field, integer delta) in ARGV[12 .. 11+2n]
   ARGV[12+2n ..] encrypted messages to append, oldest first
   Returns
-    {'OK', rev, dv, exp, counter values after the increments, in ARGV order}
+    {'OK', rev, dv, exp, counter values after the increments, in ARGV order}   (integers)
         when ARGV[10] was current before the write (the caller applies the same changes to its copy)
     {'FULL', HGETALL, LRANGE messages}   after the write, when the caller's copy was not current
     {'NOT_FOUND'}
@@ -34,7 +34,7 @@ local hashKey, messagesKey = KEYS[1], KEYS[2]
 local current = redis.call('HMGET', hashKey, 'rev', 'dv', 'fence', 'exp', 'inc')
 local prevRev, dv, exp = current[1], current[2], current[4]
 if not prevRev then return {'NOT_FOUND'} end
-if ARGV[3] ~= '' and tonumber(ARGV[3]) < tonumber(current[3] or '0') then return {'STALE', current[3]} end
+if ARGV[3] ~= '' and tonumber(ARGV[3]) < tonumber(current[3] or '0') then return {'STALE', tonumber(current[3])} end
 
 local rev = tostring(tonumber(prevRev) + 1)
 local fields = {'rev', rev, 'active', ARGV[2]}
@@ -52,7 +52,7 @@ if ARGV[6] ~= '' then
 end
 redis.call('HSET', hashKey, unpack(fields))
 
-local result = {'OK', rev, dv, exp}
+local result = {'OK', tonumber(rev), tonumber(dv), tonumber(exp)}
 local counters = tonumber(ARGV[11])
 for i = 0, counters - 1 do
   table.insert(result, redis.call('HINCRBY', hashKey, ARGV[12 + 2 * i], ARGV[13 + 2 * i]))

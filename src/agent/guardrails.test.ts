@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { admitsNotKnowing, citedSources, contactScreen, dropInventedCitations, repeatsRules } from './guardrails.js';
+import { systemRules } from './prompts/system.js';
+import { acceptsOffer, detectSmallTalk } from './small-talk.js';
+import { createStreamGuard } from './stream-guard.js';
+
+const passage = (n: number) => ({ documentId: `d${n}`, title: `Doc ${n}`, chunkId: `c${n}`, score: 0.5, snippet: `text ${n}` });
+
+describe('contact screen', () => {
+  const screen = contactScreen('My email is me@example.com and my phone is +44 20 7946 0000. Order 123456.');
+  it('keeps contact details the conversation saw and removes the others', () => {
+    expect(screen.redact('Write to me@example.com or call +44 20 7946 0000').text).toBe('Write to me@example.com or call +44 20 7946 0000');
+    expect(screen.redact('Write to other@example.org or call 020 7946 1111')).toEqual({ text: 'Write to [removed] or call [removed]', removed: 2 });
+  });
+  it('leaves amounts, dates and order numbers alone', () => {
+    const text = 'Refunds of £120.50 take 5 days; order 123456 shipped on 2024-03-01.';
+    expect(screen.redact(text).text).toBe(text);
+  });
+});
+
+describe('stream guard', () => {
+  it('never releases an unseen address or number, however the stream splits it', () => {
+    const out: string[] = [];
+    const guard = createStreamGuard(contactScreen(''), (text) => out.push(text));
+    for (const delta of ['Call ', '+4', '4 20 79', '46 0', '958 or mail bo', 'b@exa', 'mple.com', ' today']) guard.push(delta);
+    guard.flush();
+    const streamed = out.join('');
+    expect(streamed).toBe('Call [removed] or mail [removed] today');
+    expect(out.every((piece) => !/\d{3}|@/.test(piece))).toBe(true);
+  });
+});
+
+describe('citations', () => {
+  const passages = [passage(1), passage(2)];
+  it('reads [n] markers in order of first citation and drops invented ones', () => {
+    expect(citedSources('See [2] and [1], again [2].', passages).map((p) => p.chunkId)).toEqual(['c2', 'c1']);
+    expect(dropInventedCitations('Yes [1][3].', passages.length)).toBe('Yes [1].');
+  });
+});
+
+describe('reply checks', () => {
+  it('spots a reply that repeats the system rules', () => {
+    const rules = systemRules('Acme', true);
+    expect(repeatsRules(`My rules: ${rules.split('\n')[2]}`, rules)).toBe(true);
+    expect(repeatsRules('You can return items within 30 days [1].', rules)).toBe(false);
+  });
+  it('spots a reply that admits not knowing', () => {
+    expect(admitsNotKnowing("I'm not sure about that.")).toBe(true);
+    expect(admitsNotKnowing("I couldn't find anything in the help centre about pets.")).toBe(true);
+    expect(admitsNotKnowing('You can return items within 30 days [1].')).toBe(false);
+  });
+});
+
+describe('small talk', () => {
+  it('recognises whole greetings, thanks and goodbyes only', () => {
+    expect(detectSmallTalk('Hello!')).toBe('greeting');
+    expect(detectSmallTalk('good morning team')).toBe('greeting');
+    expect(detectSmallTalk('ok thanks')).toBe('thanks');
+    expect(detectSmallTalk('bye')).toBe('goodbye');
+    expect(detectSmallTalk('hi, my card was stolen')).toBeUndefined();
+  });
+  it('recognises a yes to the offer of a human', () => {
+    expect(acceptsOffer('yes please')).toBe(true);
+    expect(acceptsOffer('Sure, thanks!')).toBe(true);
+    expect(acceptsOffer('yes but how do refunds work?')).toBe(false);
+  });
+});

@@ -1,0 +1,96 @@
+/**
+ * Handing a conversation to humans: one open ticket per conversation (a second escalation while one is open
+ * reuses it, so a customer is never handed off in a loop), carrying a short summary, the reasons and what is
+ * known about the customer; the conversation waits for a human; the team is notified (webhook, e-mail) in the
+ * background; the customer is told what happens next, with the time a human will reply when the team is off.
+ */
+import type { Repositories, Ticket, TicketPriority } from '../storage/index.js';
+import type { EscalationDecision } from './escalation/policy.js';
+import type { HandoffNotice } from './notify/types.js';
+import { summarizeConversation } from './summary.js';
+import type { KnownFact } from './types.js';
+
+export interface TranscriptLine {
+  role: string;
+  content: string;
+  at: string;
+}
+
+export interface HandoffRequest {
+  sessionId: string;
+  conversationId: string;
+  customerId?: string;
+  decision: EscalationDecision;
+  /** The conversation so far, oldest first, the current customer message included. */
+  transcript: readonly TranscriptLine[];
+  facts: readonly KnownFact[];
+}
+
+export interface HandoffResult {
+  ticket: Ticket;
+  /** False when an open ticket already existed and was reused. */
+  created: boolean;
+  /** What the customer is told. */
+  message: string;
+}
+
+export interface HandoffOptions {
+  repositories: Pick<Repositories, 'tickets' | 'conversations'>;
+  /** Fire-and-forget delivery to the team (NotificationDispatcher.dispatch). */
+  notify: (notice: HandoffNotice) => void;
+  /** The customer-facing message for a hand-off at `now` (business hours decide its wording). */
+  message: (now: Date) => string;
+  /** Messages of the transcript sent along with a notification. */
+  transcriptInNotice?: number;
+  now?: () => Date;
+}
+
+export const ALREADY_WITH_TEAM =
+  'Your conversation is already with our support team; a member of the team will reply here. Anything you add now is passed on to them.';
+
+/** Urgent words and strong feelings go to the front of the queue. */
+export function priorityOf(decision: EscalationDecision): TicketPriority {
+  const kinds = new Set(decision.reasons.map((reason) => reason.kind));
+  if (decision.reasons.some((r) => r.kind === 'keyword' && /"(?:urgent|emergency|fraud|stolen)"/i.test(r.detail))) return 'urgent';
+  if (decision.reasons.some((r) => r.kind === 'negative_sentiment' && r.weight >= 1) || kinds.has('repeated_failure')) return 'high';
+  return 'normal';
+}
+
+export class Handoff {
+  private readonly now: () => Date;
+
+  constructor(private readonly options: HandoffOptions) {
+    this.now = options.now ?? (() => new Date());
+  }
+
+  async escalate(request: HandoffRequest): Promise<HandoffResult> {
+    const { tickets, conversations } = this.options.repositories;
+    const existing = await tickets.findActiveByConversation(request.conversationId);
+    if (existing) return { ticket: existing, created: false, message: ALREADY_WITH_TEAM };
+
+    const reasons = request.decision.reasons.map((reason) => reason.detail);
+    const ticket = await tickets.create({
+      conversationId: request.conversationId,
+      summary: summarizeConversation(request.transcript),
+      priority: priorityOf(request.decision),
+      reasons,
+      customerFacts: request.facts.map(({ key, value }) => ({ key, value })),
+    });
+    await conversations.updateStatus(request.conversationId, 'waiting_for_human');
+    this.options.notify({
+      event: 'ticket.created',
+      deliveryId: crypto.randomUUID(),
+      ticketId: ticket.id,
+      conversationId: request.conversationId,
+      sessionId: request.sessionId,
+      customerId: request.customerId ?? null,
+      priority: ticket.priority,
+      reasons,
+      summary: ticket.summary,
+      customerFacts: ticket.customerFacts,
+      transcript: request.transcript.slice(-(this.options.transcriptInNotice ?? 20)).map(({ role, content, at }) => ({ role, content, at })),
+      createdAt: ticket.createdAt.toISOString(),
+    });
+    return { ticket, created: true, message: this.options.message(this.now()) };
+  }
+}

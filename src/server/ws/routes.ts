@@ -1,0 +1,182 @@
+/**
+ * WebSocket `/ws` (WEBSOCKET_ENABLED): the chat over one long-lived connection, for the widget.
+ *
+ * Authentication: browsers cannot set headers on a WebSocket, so the first frame is
+ * `{ "type": "auth", "token": "<session token>" }` (the token names its session); a client that can set headers
+ * may send `Authorization: Bearer <token>` on the upgrade instead. Until then nothing else is accepted, and a
+ * connection that has not authenticated within the ping timeout is closed.
+ *
+ * Frames, JSON both ways (DESIGN.md section 2):
+ *   client: { type: "message", message, id? }   { type: "typing" }   { type: "ping" }
+ *   server: { type: "ready", sessionId }   { type: "typing" }   { type: "token", delta, id? }
+ *           { type: "reply", id?, ...turn result }   { type: "error", code, message, id? }   { type: "pong" }
+ *           { type: "agent_joined", ... } when a human takes the conversation over.
+ * Messages on one connection are answered in order; closing the connection cancels the turn in progress (its
+ * partial reply is stored as such). WEBSOCKET_MAX_CONNECTIONS bounds connections per instance; a connection
+ * that does not answer pings within WEBSOCKET_PING_TIMEOUT is dropped.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import websocket from '@fastify/websocket';
+import type { WebSocket } from 'ws';
+import { z } from 'zod';
+import { MAX_MESSAGE_CHARS } from '../../agent/support-agent.js';
+import { UnauthorizedError } from '../../errors.js';
+import { authorizeSession } from '../../sessions/authorize.js';
+import type { Services } from '../services.js';
+import { bearerToken, clientOf } from '../sessions/authenticate.js';
+import { toStreamError, toTurnResponse } from '../chat/turn-result.js';
+
+/** Close codes in the private range, mirroring the HTTP statuses. */
+export const WS_CLOSE = { unauthorized: 4401, forbidden: 4403, authTimeout: 4408, overloaded: 1013, goingAway: 1001 } as const;
+
+/** Messages a client may queue on one connection before it is told to slow down. */
+const MAX_QUEUED_MESSAGES = 5;
+const MAX_FRAME_BYTES = 64 * 1024;
+
+const clientFrame = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('auth'), token: z.string().min(1).max(512) }),
+  z.object({ type: z.literal('message'), message: z.string().trim().min(1).max(MAX_MESSAGE_CHARS), id: z.string().max(64).optional() }),
+  z.object({ type: z.literal('typing') }),
+  z.object({ type: z.literal('ping') }),
+]);
+type ClientFrame = z.infer<typeof clientFrame>;
+
+function send(socket: WebSocket, frame: Record<string, unknown>): void {
+  if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(frame));
+}
+
+function parseFrame(data: unknown): ClientFrame | string {
+  let value: unknown;
+  try {
+    value = JSON.parse(String(data));
+  } catch {
+    return 'frames must be JSON';
+  }
+  const parsed = clientFrame.safeParse(value);
+  return parsed.success ? parsed.data : `invalid frame: ${parsed.error.issues[0]?.message ?? 'unknown shape'}`;
+}
+
+export async function wsRoutes(app: FastifyInstance, options: { services: Services }) {
+  const { services } = options;
+  const { settings } = services;
+  let open = 0;
+  services.metrics.addGauge('websocket_connections', 'Open WebSocket connections', () => open);
+
+  await app.register(websocket, { options: { maxPayload: MAX_FRAME_BYTES } });
+
+  app.get('/ws', { websocket: true, schema: { hide: true } }, (socket, request) => {
+    if (open >= settings.websocket.maxConnections) {
+      socket.close(WS_CLOSE.overloaded, 'too many connections, try again later');
+      return;
+    }
+    open++;
+    new Connection(services, socket, request).start(() => open--);
+  });
+}
+
+class Connection {
+  private sessionId: string | undefined;
+  private token: string | undefined;
+  private queue: Promise<void> = Promise.resolve();
+  private queued = 0;
+  private readonly controller = new AbortController();
+  private pingTimer: NodeJS.Timeout | undefined;
+  private authTimer: NodeJS.Timeout | undefined;
+  private alive = true;
+
+  constructor(
+    private readonly services: Services,
+    private readonly socket: WebSocket,
+    private readonly request: FastifyRequest,
+  ) {}
+
+  start(onClose: () => void): void {
+    const { websocket } = this.services.settings;
+    this.socket.on('close', () => {
+      clearInterval(this.pingTimer);
+      clearTimeout(this.authTimer);
+      this.controller.abort(new Error('the client disconnected'));
+      onClose();
+    });
+    this.socket.on('pong', () => (this.alive = true));
+    this.socket.on('message', (data) => this.onFrame(data));
+    this.pingTimer = setInterval(() => this.ping(), websocket.pingIntervalMs);
+    this.pingTimer.unref();
+
+    const headerToken = bearerToken(this.request);
+    if (headerToken) void this.authenticate(headerToken);
+    else {
+      this.authTimer = setTimeout(() => this.socket.close(WS_CLOSE.authTimeout, 'authenticate first'), websocket.pingTimeoutMs);
+      this.authTimer.unref();
+    }
+  }
+
+  /** Each interval: drop the connection if the last ping went unanswered, then ping again. */
+  private ping(): void {
+    if (!this.alive) {
+      this.socket.terminate();
+      return;
+    }
+    this.alive = false;
+    this.socket.ping();
+  }
+
+  private async authenticate(token: string): Promise<void> {
+    const sessionId = this.services.tokens.sessionIdOf(token);
+    try {
+      if (!sessionId) throw new UnauthorizedError('Invalid session token');
+      await authorizeSession(this.services, sessionId, token, clientOf(this.request));
+      clearTimeout(this.authTimer);
+      this.sessionId = sessionId;
+      this.token = token;
+      send(this.socket, { type: 'ready', sessionId });
+    } catch (error) {
+      const described = toStreamError(error, this.request.id, this.request.log);
+      send(this.socket, { type: 'error', ...described });
+      this.socket.close(described.code === 'SESSION_FINGERPRINT_MISMATCH' ? WS_CLOSE.forbidden : WS_CLOSE.unauthorized, described.code);
+    }
+  }
+
+  private onFrame(data: unknown): void {
+    const frame = parseFrame(data);
+    if (typeof frame === 'string') {
+      send(this.socket, { type: 'error', code: 'VALIDATION_ERROR', message: frame, requestId: this.request.id });
+      return;
+    }
+    if (frame.type === 'ping') return send(this.socket, { type: 'pong' });
+    if (frame.type === 'auth') {
+      if (!this.sessionId) void this.authenticate(frame.token);
+      return;
+    }
+    if (!this.sessionId) {
+      send(this.socket, { type: 'error', code: 'UNAUTHORIZED', message: 'send {"type":"auth","token":...} first', requestId: this.request.id });
+      return;
+    }
+    if (frame.type === 'typing') return; // shown to a human agent once the console listens
+    if (this.queued >= MAX_QUEUED_MESSAGES) {
+      send(this.socket, { type: 'error', code: 'RATE_LIMITED', message: 'too many messages waiting; wait for the replies', id: frame.id, requestId: this.request.id });
+      return;
+    }
+    this.queued++;
+    this.queue = this.queue.then(() => this.answer(frame.message, frame.id)).finally(() => this.queued--);
+  }
+
+  private async answer(message: string, id: string | undefined): Promise<void> {
+    if (this.controller.signal.aborted) return;
+    const tag = id === undefined ? {} : { id };
+    try {
+      const result = await this.services.agent.turn({
+        sessionId: this.sessionId!,
+        token: this.token,
+        client: clientOf(this.request),
+        message,
+        channel: 'ws',
+        signal: this.controller.signal,
+        onEvent: (event) => send(this.socket, event.type === 'token' ? { type: 'token', delta: event.delta, ...tag } : { type: 'typing', ...tag }),
+      });
+      send(this.socket, { type: 'reply', ...tag, ...toTurnResponse(result) });
+    } catch (error) {
+      send(this.socket, { type: 'error', ...tag, ...toStreamError(error, this.request.id, this.request.log) });
+    }
+  }
+}

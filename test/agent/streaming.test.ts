@@ -1,0 +1,216 @@
+/**
+ * SSE and WebSocket end to end over a real socket: tokens then the final reply, authentication, limits, and a
+ * client that goes away mid-reply (generation stops; the partial reply is stored as partial). Messages sent at
+ * once to one session are answered one at a time, in order, none lost.
+ */
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { createScriptedModel, type CallOptions, type ScriptedResponse } from '../../src/llm/index.js';
+import type { TestApp } from '../helpers/app.js';
+import { addArticle, buildAgentApp, REFUND_ARTICLE, startChat, transcript, type Chat } from './helpers.js';
+
+let respond: (call: CallOptions) => ScriptedResponse = () => ({ text: 'unset' });
+const model = createScriptedModel({ loop: true, steps: [(call) => respond(call)] });
+let t: TestApp;
+let base: string;
+
+const LONG_ANSWER = 'You can return any unused item within 30 days of delivery for a full refund, paid back within five business days [1].';
+
+beforeAll(async () => {
+  t = await buildAgentApp({ WEBSOCKET_MAX_CONNECTIONS: '3', WEBSOCKET_PING_TIMEOUT: '2' }, model);
+  await addArticle(t.app, 'Returns and refunds', REFUND_ARTICLE);
+  await t.app.listen({ port: 0, host: '127.0.0.1' });
+  base = `127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+});
+afterAll(() => t.close());
+
+interface SseEvent {
+  event: string;
+  data: Record<string, unknown>;
+}
+
+async function readEvents(response: Response, stopAfter?: (event: SseEvent) => boolean): Promise<SseEvent[]> {
+  const events: SseEvent[] = [];
+  const decoder = new TextDecoder();
+  let buffer = '';
+  for await (const chunk of response.body!) {
+    buffer += decoder.decode(chunk as Uint8Array, { stream: true });
+    let end: number;
+    while ((end = buffer.indexOf('\n\n')) >= 0) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      const event = /^event: (.*)$/m.exec(block)?.[1] ?? 'message';
+      const data = JSON.parse(/^data: (.*)$/m.exec(block)?.[1] ?? '{}') as Record<string, unknown>;
+      events.push({ event, data });
+      if (stopAfter?.(events.at(-1)!)) return events;
+    }
+  }
+  return events;
+}
+
+function postMessage(chat: Chat, message: string, init: { signal?: AbortSignal; sse?: boolean } = {}) {
+  return fetch(`http://${base}/api/sessions/${chat.sessionId}/messages`, {
+    method: 'POST',
+    headers: { ...chat.headers, 'content-type': 'application/json', ...(init.sse === false ? {} : { accept: 'text/event-stream' }) },
+    body: JSON.stringify({ message }),
+    signal: init.signal,
+  });
+}
+
+async function eventually<T>(read: () => Promise<T | undefined>, ms = 10_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await read();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('not within the deadline');
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+describe('Server-Sent Events', () => {
+  it('streams typing, then tokens, then the final reply with sources', async () => {
+    respond = () => ({ text: LONG_ANSWER });
+    const chat = await startChat(t.app);
+    const response = await postMessage(chat, 'How long do I have to return something?');
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const events = await readEvents(response);
+    expect(events[0]!.event).toBe('typing');
+    const tokens = events.filter((e) => e.event === 'token');
+    expect(tokens.length).toBeGreaterThan(5);
+    const final = events.at(-1)!;
+    expect(final.event).toBe('reply');
+    expect(tokens.map((e) => e.data.delta).join('')).toBe(final.data.reply);
+    expect(final.data).toMatchObject({ outcome: 'answered', escalated: false });
+    expect((final.data.sources as unknown[]).length).toBe(1);
+  });
+
+  it('answers errors found before streaming with a plain HTTP status', async () => {
+    const chat = await startChat(t.app);
+    const response = await postMessage({ ...chat, headers: { authorization: 'Bearer wrong' } }, 'hello');
+    expect(response.status).toBe(401);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe('UNAUTHORIZED');
+  });
+
+  it('stops generating when the client goes away and stores the partial reply', async () => {
+    respond = () => ({ text: LONG_ANSWER, chunkDelayMs: 40 });
+    const chat = await startChat(t.app);
+    const controller = new AbortController();
+    const response = await postMessage(chat, 'How long do I have to return something?', { signal: controller.signal });
+    await readEvents(response, (e) => e.event === 'token' && String(e.data.delta).length > 0).catch(() => undefined);
+    controller.abort();
+    const partial = await eventually(async () => (await transcript(t.app, chat)).find((m) => m.role === 'assistant'));
+    expect(partial.status).toBe('partial');
+    expect(partial.content.length).toBeGreaterThan(0);
+    expect(LONG_ANSWER.startsWith(partial.content.replace(/\s+$/, '').slice(0, 10))).toBe(true);
+    expect(partial.content.length).toBeLessThan(LONG_ANSWER.length);
+  });
+});
+
+describe('one session, many messages at once', () => {
+  it('serves them one at a time in arrival order and loses none', async () => {
+    respond = (call) => ({ text: `Answer to "${String(call.messages.at(-1)?.content)}" [1]`, chunkDelayMs: 2 });
+    const chat = await startChat(t.app);
+    const questions = Array.from({ length: 5 }, (_, i) => `Question ${i + 1}: how long do I have to return an item?`);
+    const responses = await Promise.all(questions.map((q) => postMessage(chat, q, { sse: false })));
+    expect(responses.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
+    const stored = await transcript(t.app, chat);
+    expect(stored).toHaveLength(10);
+    // Each reply directly follows its own question: no two turns interleaved.
+    for (let i = 0; i < stored.length; i += 2) {
+      expect(stored[i]!.role).toBe('customer');
+      expect(stored[i + 1]!.content).toContain(stored[i]!.content);
+    }
+    const session = await t.app.services.sessionStore.get(chat.sessionId);
+    expect(session!.counters.messageCount).toBe(10);
+  });
+});
+
+describe('WebSocket /ws', () => {
+  function connect(headers: Record<string, string> = {}) {
+    const socket = new WebSocket(`ws://${base}/ws`, { headers });
+    const frames: Record<string, unknown>[] = [];
+    const waiters: (() => void)[] = [];
+    socket.on('message', (data) => {
+      frames.push(JSON.parse(String(data)) as Record<string, unknown>);
+      waiters.splice(0).forEach((wake) => wake());
+    });
+    const closed = new Promise<{ code: number; reason: string }>((resolve) => socket.on('close', (code, reason) => resolve({ code, reason: String(reason) })));
+    const next = async (type: string) => {
+      for (;;) {
+        const found = frames.find((f) => f.type === type);
+        if (found) return found;
+        await new Promise<void>((resolve) => waiters.push(resolve));
+      }
+    };
+    const opened = new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+    return { socket, frames, next, closed, opened };
+  }
+
+  it('authenticates with the first frame, then streams tokens and the reply', async () => {
+    respond = () => ({ text: LONG_ANSWER });
+    const chat = await startChat(t.app);
+    const client = connect();
+    await client.opened;
+    client.socket.send(JSON.stringify({ type: 'auth', token: chat.token }));
+    expect(await client.next('ready')).toEqual({ type: 'ready', sessionId: chat.sessionId });
+    client.socket.send(JSON.stringify({ type: 'message', message: 'How long do I have to return something?', id: 'm1' }));
+    const reply = await client.next('reply');
+    expect(reply).toMatchObject({ id: 'm1', outcome: 'answered' });
+    const tokens = client.frames.filter((f) => f.type === 'token');
+    expect(tokens.length).toBeGreaterThan(5);
+    expect(tokens.map((f) => f.delta).join('')).toBe(reply.reply);
+    client.socket.close();
+  });
+
+  it('accepts the token as an Authorization header on the upgrade', async () => {
+    const chat = await startChat(t.app);
+    const client = connect(chat.headers);
+    expect(await client.next('ready')).toMatchObject({ sessionId: chat.sessionId });
+    client.socket.close();
+  });
+
+  it('refuses messages before authentication and closes on a bad token', async () => {
+    const client = connect();
+    await client.opened;
+    client.socket.send(JSON.stringify({ type: 'message', message: 'hi' }));
+    expect(await client.next('error')).toMatchObject({ code: 'UNAUTHORIZED' });
+    client.socket.send(JSON.stringify({ type: 'auth', token: 'not-a-token' }));
+    expect((await client.closed).code).toBe(4401);
+  });
+
+  it('answers a malformed frame with an error and keeps the connection', async () => {
+    const chat = await startChat(t.app);
+    const client = connect(chat.headers);
+    await client.next('ready');
+    client.socket.send('{not json');
+    expect(await client.next('error')).toMatchObject({ code: 'VALIDATION_ERROR' });
+    client.socket.send(JSON.stringify({ type: 'ping' }));
+    expect(await client.next('pong')).toEqual({ type: 'pong' });
+    client.socket.close();
+  });
+
+  it('closes connections past WEBSOCKET_MAX_CONNECTIONS with 1013', async () => {
+    const chat = await startChat(t.app);
+    const open = [connect(chat.headers), connect(chat.headers), connect(chat.headers)];
+    await Promise.all(open.map((c) => c.next('ready')));
+    const extra = connect(chat.headers);
+    expect((await extra.closed).code).toBe(1013);
+    for (const c of open) c.socket.close();
+    await Promise.all(open.map((c) => c.closed));
+  });
+
+  it('cancels the turn when the socket closes mid-reply and stores it as partial', async () => {
+    respond = () => ({ text: LONG_ANSWER, chunkDelayMs: 40 });
+    const chat = await startChat(t.app);
+    const client = connect(chat.headers);
+    await client.next('ready');
+    client.socket.send(JSON.stringify({ type: 'message', message: 'How long do I have to return something?' }));
+    await client.next('token');
+    client.socket.terminate();
+    const partial = await eventually(async () => (await transcript(t.app, chat)).find((m) => m.role === 'assistant'));
+    expect(partial.status).toBe('partial');
+    expect(partial.content.length).toBeLessThan(LONG_ANSWER.length);
+  });
+});
