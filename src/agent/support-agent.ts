@@ -100,6 +100,9 @@ export class SupportAgent {
   }
 }
 
+/** Earlier messages of the conversation as the model sees them, oldest first. */
+type History = { role: 'user' | 'assistant'; content: string }[];
+
 /** The state of one turn while it holds the lock. */
 class Turn {
   private readonly o: SupportAgentOptions;
@@ -186,7 +189,7 @@ class Turn {
   }
 
   /** Earlier user and assistant messages since the conversation last (re)opened, oldest first. */
-  private history(): { role: 'user' | 'assistant'; content: string }[] {
+  private history(): History {
     const since = typeof this.session.metadata.openedAt === 'string' ? this.session.metadata.openedAt : '';
     return this.session.messages
       .filter((m) => (m.role === 'user' || m.role === 'assistant') && m.at >= since)
@@ -208,7 +211,7 @@ class Turn {
     return reopened ? 0 : this.session.counters.failureCount;
   }
 
-  private decide(input: { history: { role: 'user' | 'assistant'; content: string }[]; confidence?: number; retrievalTopScore?: number; failures?: number }): EscalationDecision {
+  private decide(input: { history: History; confidence?: number; retrievalTopScore?: number; failures?: number }): EscalationDecision {
     this.signals ??= readMessage({ message: this.message, history: input.history }, this.o.escalation);
     const decision = decideEscalation(
       {
@@ -242,20 +245,24 @@ class Turn {
     }
   }
 
-  private async retrieve(history: { role: string; content: string }[]): Promise<Source[]> {
-    if (!this.o.knowledge) return [];
-    // A short follow-up ("and for business accounts?") is searched together with the question before it.
+  /** The passages for the customer's message: a short follow-up ("and for business accounts?") is searched together with the question before it. */
+  private retrieve(history: History): Promise<Source[]> {
     const previous = [...history].reverse().find((m) => m.role === 'user')?.content;
-    const query = this.message.split(/\s+/).length < 6 && previous ? `${previous}\n${this.message}` : this.message;
+    return this.search(this.message.split(/\s+/).length < 6 && previous ? `${previous}\n${this.message}` : this.message);
+  }
+
+  /** Relevant passages for a query (the customer's, or one the model asks for with search_knowledge). */
+  private async search(query: string): Promise<Source[]> {
+    if (!this.o.knowledge) return [];
     const found = await this.o.knowledge.search(query, { k: this.o.searchK, minScore: 0 });
     return relevantPassages(found, this.o.relevanceThreshold);
   }
 
-  private async generate(passages: Source[], history: { role: 'user' | 'assistant'; content: string }[]): Promise<TurnResult> {
+  private async generate(passages: Source[], history: History): Promise<TurnResult> {
     const model = this.o.model;
     const screen = contactScreen([this.message, ...history.map((m) => m.content), ...this.facts.map((f) => f.value), ...passages.map((p) => p.snippet)].join('\n'));
     const guard = createStreamGuard(screen, (text) => this.input.onEvent?.({ type: 'token', delta: text }));
-    const tools: ToolContext = { passages, search: (query) => this.retrieve([{ role: 'user', content: query }]), facts: async () => this.facts };
+    const tools: ToolContext = { passages, search: (query) => this.search(query), facts: async () => this.facts };
     const generation = await generateReply({
       model,
       messages: buildPrompt({ appName: this.o.appName, passages, facts: this.facts, history, message: this.message, tools: model.capabilities.toolCalls }),
@@ -298,7 +305,7 @@ class Turn {
   }
 
   /** No answer (nothing relevant, or the model failed): say so, offer a human, hand off on repeated failure. */
-  private async notKnown(history: { role: 'user' | 'assistant'; content: string }[], text: string, outcome: TurnOutcome): Promise<TurnResult> {
+  private async notKnown(history: History, text: string, outcome: TurnOutcome): Promise<TurnResult> {
     const failures = this.failureCount() + 1;
     this.stage({ increments: { failureCount: 1 }, patch: { metadata: { offeredHuman: true } } });
     const decision = this.decide({ history, failures });

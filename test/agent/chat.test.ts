@@ -212,7 +212,8 @@ describe('tools', () => {
       return { text: 'Order before 2pm for next-day express delivery [1].' };
     };
     const chat = await startChat(t.app);
-    const turn = await chat.send('Can I get express delivery of my parcel tomorrow?');
+    // The customer asks about refunds; the model's own search (about delivery) must be what the tool runs.
+    const turn = await chat.send('How long do refunds take to reach my card?');
     expect(step).toBe(2);
     expect(turn.outcome).toBe('answered');
     expect(turn.sessionStats.toolCallCount).toBe(1);
