@@ -11,8 +11,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { ConflictError, SessionBusyError, ValidationError } from '../../errors.js';
-import { SessionCapacityError } from '../../errors.js';
+import { ConflictError, SessionBusyError, SessionCapacityError, SessionStoreUnavailableError, ValidationError } from '../../errors.js';
 import { BaseSessionStore, notFound, staleLock, type StoreConfig } from '../base-store.js';
 import type { SessionCodec } from '../crypto.js';
 import { L1Cache } from '../l1-cache.js';
@@ -77,6 +76,8 @@ export class RedisSessionStore extends BaseSessionStore {
   private readonly l1: L1Cache<CachedState>;
   private readonly values: StateCodec;
   private readonly waiters: LockWaiters;
+  /** Set by close(): background clean-ups stop. */
+  private closing = false;
   private readonly index: string;
   private readonly channel: string;
   private readonly redis: CommandChannel;
@@ -309,6 +310,7 @@ export class RedisSessionStore extends BaseSessionStore {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     this.waiters.close();
     this.redis.close();
     this.l1.clear();
@@ -327,12 +329,12 @@ export class RedisSessionStore extends BaseSessionStore {
     const token = randomBytes(16).toString('hex');
     const attempt = async (entry: string): Promise<Attempt<SessionLock>> => {
       const cached = this.l1.peek(id);
-      const reply = await this.redis.run<AcquireReply>(
-        'lockAcquire',
-        [keys.lock, keys.queue, keys.hash, keys.messages],
-        [token, leaseMs, waitMs, cached?.tag ?? '', entry],
-        true,
-      );
+      const reply = await this.redis
+        .run<AcquireReply>('lockAcquire', [keys.lock, keys.queue, keys.hash, keys.messages], [token, leaseMs, waitMs, cached?.tag ?? '', entry], true)
+        .catch((error: unknown) => {
+          if (error instanceof SessionStoreUnavailableError) this.releaseWhenBack(id, token, leaseMs);
+          throw error;
+        });
       const outcome = status(reply);
       if (outcome === 'WAIT') return { lockTtlMs: reply[1], entry: (reply[2] as Buffer).toString('latin1') };
       const state = outcome === 'OK' ? this.absorb(id, reply[2] as StateReply, cached) : null;
@@ -342,9 +344,29 @@ export class RedisSessionStore extends BaseSessionStore {
     return this.waiters.takeTurn(id, waitMs, attempt, (entry) => this.client.zrem(keys.queue, entry));
   }
 
+  /**
+   * An acquisition (or a release) whose answer never came may still run: a frozen Redis executes what its socket holds when it
+   * wakes, and the lock would then block the session for a whole lease with nobody to release it. So the token is
+   * released (a no-op if it never took the lock) as soon as Redis answers again, for as long as that lease lasts.
+   */
+  private releaseWhenBack(id: string, token: string, leaseMs: number): void {
+    const keys = this.keys(id);
+    const until = Date.now() + leaseMs;
+    const retry = () => {
+      if (this.closing || Date.now() > until) return;
+      this.redis.run<number>('lockRelease', [keys.lock, keys.queue], [token, this.channel, id]).catch(() => setTimeout(retry, 250).unref());
+    };
+    setTimeout(retry, 250).unref();
+  }
+
   private heldLock(id: string, token: string, fence: number, leaseMs: number, session: Session): SessionLock {
     const keys = this.keys(id);
-    const release = () => this.redis.run<number>('lockRelease', [keys.lock, keys.queue], [token, this.channel, id]);
+    const release = () =>
+      this.redis.run<number>('lockRelease', [keys.lock, keys.queue], [token, this.channel, id]).catch((error: unknown) => {
+        // Redis is away: release when it is back rather than leave the next message waiting out the lease.
+        if (error instanceof SessionStoreUnavailableError) this.releaseWhenBack(id, token, leaseMs);
+        throw error;
+      });
     const lock: SessionLock = {
       sessionId: id,
       token,

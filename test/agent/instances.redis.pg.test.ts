@@ -1,0 +1,92 @@
+/**
+ * The agent as it runs in production: two instances sharing one Redis (sessions, locks) and one PostgreSQL
+ * (transcripts, knowledge). Messages sent at once to one session through both instances are answered one at a
+ * time, in order, none lost; when Redis stops answering a turn fails fast with 503 and the service recovers by
+ * itself, with every acknowledged message still there.
+ */
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createScriptedModel, type CallOptions, type ScriptedResponse } from '../../src/llm/index.js';
+import type { TestApp } from '../helpers/app.js';
+import { PrivateRedis, waitFor } from '../helpers/processes.js';
+import { createTestPostgresDatabase } from '../helpers/services.js';
+import { addArticle, buildAgentApp, REFUND_ARTICLE, startChat, transcript } from './helpers.js';
+
+const answer = (call: CallOptions): ScriptedResponse => ({ text: `Answer to "${String(call.messages.at(-1)?.content)}" [1]`, chunkDelayMs: 2 });
+let redis: PrivateRedis;
+let database: { url: string; drop: () => Promise<void> };
+let a: TestApp;
+let b: TestApp;
+
+beforeAll(async () => {
+  redis = await PrivateRedis.start();
+  database = await createTestPostgresDatabase();
+  const env = {
+    DATABASE_URL: database.url,
+    SESSION_STORE_TYPE: 'redis',
+    REDIS_URL: redis.url,
+    SESSION_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    REDIS_SOCKET_TIMEOUT: '1',
+  };
+  a = await buildAgentApp(env, createScriptedModel({ loop: true, steps: [answer] }));
+  await addArticle(a.app, 'Returns and refunds', REFUND_ARTICLE);
+  b = await buildAgentApp(env, createScriptedModel({ loop: true, steps: [answer] }));
+}, 60_000);
+afterAll(async () => {
+  redis?.resume();
+  await a?.close();
+  await b?.close();
+  await redis?.stop();
+  await database?.drop();
+});
+
+describe('two instances, one session', () => {
+  it('answers messages sent at once through both instances one at a time, in order, none lost', async () => {
+    const chat = await startChat(a.app);
+    const questions = Array.from({ length: 6 }, (_, i) => `Question ${i + 1}: how long do I have to return an item?`);
+    const responses = await Promise.all(
+      questions.map((message, i) =>
+        (i % 2 === 0 ? a : b).app.inject({ method: 'POST', url: `/api/sessions/${chat.sessionId}/messages`, headers: chat.headers, payload: { message } }),
+      ),
+    );
+    expect(responses.map((r) => r.statusCode)).toEqual(questions.map(() => 200));
+    const stored = await transcript(b.app, chat);
+    expect(stored).toHaveLength(12);
+    for (let i = 0; i < stored.length; i += 2) {
+      expect(stored[i]!.role).toBe('customer');
+      expect(stored[i + 1]!.content).toContain(stored[i]!.content);
+    }
+    const session = await b.app.services.sessionStore.get(chat.sessionId);
+    expect(session!.counters.messageCount).toBe(12);
+    expect(session!.messages.at(-1)!.content).toBe(stored.at(-1)!.content);
+  });
+});
+
+describe('Redis stops answering', () => {
+  it('fails the turn fast with 503, then recovers with nothing acknowledged lost', { timeout: 30_000 }, async () => {
+    const chat = await startChat(a.app);
+    const before = await chat.send('How long do I have to return an item?');
+    expect(before.outcome).toBe('answered');
+
+    redis.pause();
+    try {
+      const during = await b.app.inject({
+        method: 'POST',
+        url: `/api/sessions/${chat.sessionId}/messages`,
+        headers: chat.headers,
+        payload: { message: 'And how long does a refund take?' },
+      });
+      expect(during.statusCode).toBe(503);
+      expect(during.json().error.code).toBe('SESSION_STORE_UNAVAILABLE');
+      const ready = await b.app.inject({ method: 'GET', url: '/health/ready' });
+      expect(ready.statusCode).toBe(503);
+    } finally {
+      redis.resume();
+    }
+    await waitFor(async () => (await b.app.inject({ method: 'GET', url: '/health/ready' })).statusCode === 200, 15_000, 'readiness to recover');
+    const after = await chat.send('And how long does a refund take?');
+    expect(after.outcome).toBe('answered');
+    const session = await a.app.services.sessionStore.get(chat.sessionId);
+    expect(session!.messages.map((m) => m.role)).toEqual(['user', 'assistant', 'user', 'assistant']);
+  });
+});
