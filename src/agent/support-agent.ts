@@ -377,6 +377,7 @@ class Turn {
     status?: Session['status'];
   }): Promise<TurnResult> {
     const partial = reply.outcome === 'cancelled';
+    const reasons = (reply.reasons ?? []).map((r) => (typeof r === 'string' ? r : r.detail));
     let messageId: string | undefined;
     if (reply.text || !partial) {
       // Our lease must still be ours before the reply becomes part of the record (a stalled turn whose lock
@@ -389,12 +390,17 @@ class Turn {
         sources: reply.sources,
         confidence: reply.confidence,
         status: partial ? 'partial' : 'complete',
-        metadata: { outcome: reply.outcome, model: this.o.model.modelId, provider: this.o.model.provider },
+        metadata: {
+          outcome: reply.outcome,
+          model: this.o.model.modelId,
+          provider: this.o.model.provider,
+          // Why it escalated (or nearly did), kept with the reply for whoever reviews the conversation.
+          ...(reasons.length ? { reasons } : {}),
+        },
       });
       messageId = stored.id;
       this.stage({ messages: [{ role: 'assistant', content: reply.text }] });
     }
-    const reasons = (reply.reasons ?? []).map((r) => (typeof r === 'string' ? r : r.detail));
     const sessionStats = this.countersAfter();
     return {
       reply: reply.text,
