@@ -132,7 +132,8 @@ describe('failures', () => {
 
   it('refuses bad input with a 4xx and keeps nothing', async () => {
     const chat = await startChat(t.app);
-    for (const payload of [{}, { message: '   ' }, { message: 'x'.repeat(4001) }, { message: 'hi', extra: 1 }]) {
+    const scriptLink = { message: 'see file', attachments: [{ name: 'x', url: 'javascript:alert(1)' }] };
+    for (const payload of [{}, { message: '   ' }, { message: 'x'.repeat(4001) }, { message: 'hi', extra: 1 }, scriptLink]) {
       const response = await t.app.inject({ method: 'POST', url: `/api/sessions/${chat.sessionId}/messages`, headers: chat.headers, payload });
       expect(response.statusCode).toBe(400);
       expect(response.json().error.code).toBe('VALIDATION_ERROR');

@@ -201,6 +201,37 @@ describe('WebSocket /ws', () => {
     await Promise.all(open.map((c) => c.closed));
   });
 
+  it('limits messages per connection to RATE_LIMIT_REQUESTS per RATE_LIMIT_PERIOD', async () => {
+    const limited = await buildAgentApp({ RATE_LIMIT_ENABLED: 'true', RATE_LIMIT_REQUESTS: '20', RATE_LIMIT_PERIOD: '60' }, model);
+    try {
+      await limited.app.listen({ port: 0, host: '127.0.0.1' });
+      const chat = await startChat(limited.app);
+      const socket = new WebSocket(`ws://127.0.0.1:${(limited.app.server.address() as AddressInfo).port}/ws`, { headers: chat.headers });
+      const frames: Record<string, unknown>[] = [];
+      const ready = new Promise<void>((resolve) =>
+        socket.on('message', (data) => {
+          const frame = JSON.parse(String(data)) as Record<string, unknown>;
+          frames.push(frame);
+          if (frame.type === 'ready') resolve();
+        }),
+      );
+      await ready;
+      respond = () => ({ text: 'Standard delivery takes 3 to 5 business days [1].' });
+      const answerTo = (id: string) => eventually(async () => frames.find((f) => f.id === id && (f.type === 'reply' || f.type === 'error')));
+      for (let i = 0; i < 20; i++) {
+        socket.send(JSON.stringify({ type: 'message', message: `How long is delivery? (${i})`, id: `m${i}` }));
+        expect(await answerTo(`m${i}`)).toMatchObject({ type: 'reply' });
+      }
+      socket.send(JSON.stringify({ type: 'message', message: 'And express?', id: 'm20' }));
+      const refused = await answerTo('m20');
+      expect(refused).toMatchObject({ type: 'error', code: 'RATE_LIMITED' });
+      expect(refused.retryAfter).toBeGreaterThan(0);
+      socket.close();
+    } finally {
+      await limited.close();
+    }
+  });
+
   it('cancels the turn when the socket closes mid-reply and stores it as partial', async () => {
     respond = () => ({ text: LONG_ANSWER, chunkDelayMs: 40 });
     const chat = await startChat(t.app);

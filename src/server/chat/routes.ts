@@ -21,7 +21,8 @@ const params = z.object({ id: z.string().min(1).max(128).describe('Session id') 
 const body = z
   .object({
     message: z.string().trim().min(1).max(MAX_MESSAGE_CHARS).describe('What the customer wrote'),
-    attachments: z.array(z.object({ name: z.string().max(200), url: z.url().max(2000) })).max(5).optional()
+    // http(s) only: a javascript: or data: link would be a script in whatever page shows the transcript.
+    attachments: z.array(z.object({ name: z.string().max(200), url: z.url({ protocol: /^https?$/ }).max(2000) })).max(5).optional()
       .describe('Links to files the customer shared (recorded with the message)'),
   })
   .strict();

@@ -31,6 +31,30 @@ export const WS_CLOSE = { unauthorized: 4401, forbidden: 4403, authTimeout: 4408
 
 /** Messages a client may queue on one connection before it is told to slow down. */
 const MAX_QUEUED_MESSAGES = 5;
+
+/**
+ * RATE_LIMIT_REQUESTS messages per RATE_LIMIT_PERIOD on each connection: the HTTP rate limit sees only the
+ * upgrade, and every message may cost a model call.
+ */
+class MessageBudget {
+  private windowStart = Date.now();
+  private used = 0;
+
+  constructor(private readonly limit: { enabled: boolean; max: number; windowMs: number }) {}
+
+  /** 0 when the message may go now, else the seconds until the window resets. */
+  take(): number {
+    if (!this.limit.enabled) return 0;
+    const now = Date.now();
+    if (now - this.windowStart >= this.limit.windowMs) {
+      this.windowStart = now;
+      this.used = 0;
+    }
+    if (this.used >= this.limit.max) return Math.ceil((this.windowStart + this.limit.windowMs - now) / 1000);
+    this.used++;
+    return 0;
+  }
+}
 const MAX_FRAME_BYTES = 64 * 1024;
 
 const clientFrame = z.discriminatedUnion('type', [
@@ -83,12 +107,15 @@ class Connection {
   private pingTimer: NodeJS.Timeout | undefined;
   private authTimer: NodeJS.Timeout | undefined;
   private alive = true;
+  private readonly budget: MessageBudget;
 
   constructor(
     private readonly services: Services,
     private readonly socket: WebSocket,
     private readonly request: FastifyRequest,
-  ) {}
+  ) {
+    this.budget = new MessageBudget(services.settings.rateLimit);
+  }
 
   start(onClose: () => void): void {
     const { websocket } = this.services.settings;
@@ -153,6 +180,11 @@ class Connection {
       return;
     }
     if (frame.type === 'typing') return; // shown to a human agent once the console listens
+    const retryAfter = this.budget.take();
+    if (retryAfter > 0) {
+      send(this.socket, { type: 'error', code: 'RATE_LIMITED', message: `too many messages; try again in ${retryAfter} s`, retryAfter, id: frame.id, requestId: this.request.id });
+      return;
+    }
     if (this.queued >= MAX_QUEUED_MESSAGES) {
       send(this.socket, { type: 'error', code: 'RATE_LIMITED', message: 'too many messages waiting; wait for the replies', id: frame.id, requestId: this.request.id });
       return;
