@@ -232,6 +232,25 @@ describe('WebSocket /ws', () => {
     }
   });
 
+  it('drops a connection that does not answer pings within WEBSOCKET_PING_TIMEOUT, and keeps one that does', { timeout: 20_000 }, async () => {
+    const pinging = await buildAgentApp({ WEBSOCKET_PING_INTERVAL: '1', WEBSOCKET_PING_TIMEOUT: '1' }, model);
+    try {
+      await pinging.app.listen({ port: 0, host: '127.0.0.1' });
+      const url = `ws://127.0.0.1:${(pinging.app.server.address() as AddressInfo).port}/ws`;
+      const chat = await startChat(pinging.app);
+      const silent = new WebSocket(url, { headers: chat.headers, autoPong: false });
+      const answering = new WebSocket(url, { headers: chat.headers });
+      let answeringClosed = false;
+      answering.on('close', () => (answeringClosed = true));
+      const code = await new Promise<number>((resolve) => silent.on('close', (closeCode) => resolve(closeCode)));
+      expect(code).toBe(1006); // terminated, no close handshake
+      expect(answeringClosed).toBe(false);
+      answering.close();
+    } finally {
+      await pinging.close();
+    }
+  });
+
   it('cancels the turn when the socket closes mid-reply and stores it as partial', async () => {
     respond = () => ({ text: LONG_ANSWER, chunkDelayMs: 40 });
     const chat = await startChat(t.app);

@@ -105,8 +105,9 @@ class Connection {
   private queued = 0;
   private readonly controller = new AbortController();
   private pingTimer: NodeJS.Timeout | undefined;
+  /** Runs out WEBSOCKET_PING_TIMEOUT after a ping unless its pong arrives. */
+  private pongTimer: NodeJS.Timeout | undefined;
   private authTimer: NodeJS.Timeout | undefined;
-  private alive = true;
   private readonly budget: MessageBudget;
 
   constructor(
@@ -121,11 +122,15 @@ class Connection {
     const { websocket } = this.services.settings;
     this.socket.on('close', () => {
       clearInterval(this.pingTimer);
+      clearTimeout(this.pongTimer);
       clearTimeout(this.authTimer);
       this.controller.abort(new Error('the client disconnected'));
       onClose();
     });
-    this.socket.on('pong', () => (this.alive = true));
+    this.socket.on('pong', () => {
+      clearTimeout(this.pongTimer);
+      this.pongTimer = undefined;
+    });
     this.socket.on('message', (data) => this.onFrame(data));
     this.pingTimer = setInterval(() => this.ping(), websocket.pingIntervalMs);
     this.pingTimer.unref();
@@ -138,13 +143,13 @@ class Connection {
     }
   }
 
-  /** Each interval: drop the connection if the last ping went unanswered, then ping again. */
+  /** Every WEBSOCKET_PING_INTERVAL: ping, and drop the connection if no pong comes within WEBSOCKET_PING_TIMEOUT. */
   private ping(): void {
-    if (!this.alive) {
-      this.socket.terminate();
-      return;
+    // An unanswered earlier ping keeps its deadline: a later ping does not extend it.
+    if (this.pongTimer === undefined) {
+      this.pongTimer = setTimeout(() => this.socket.terminate(), this.services.settings.websocket.pingTimeoutMs);
+      this.pongTimer.unref();
     }
-    this.alive = false;
     this.socket.ping();
   }
 
