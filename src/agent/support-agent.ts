@@ -69,6 +69,8 @@ function checkMessage(message: unknown): string {
 
 export class SupportAgent {
   private readonly rules: string;
+  /** Turns running now: shutdown waits for them, so a reply cut short by a closing socket is still stored. */
+  private readonly inFlight = new Set<Promise<unknown>>();
 
   constructor(readonly options: SupportAgentOptions) {
     this.rules = systemRules(options.appName, options.model.capabilities.toolCalls);
@@ -78,7 +80,23 @@ export class SupportAgent {
     return this.options.model;
   }
 
-  async turn(input: TurnInput): Promise<TurnResult> {
+  turn(input: TurnInput): Promise<TurnResult> {
+    const running = this.run(input);
+    const tracked = running.catch(() => undefined).finally(() => this.inFlight.delete(tracked));
+    this.inFlight.add(tracked);
+    return running;
+  }
+
+  /** Waits for the turns in progress to finish (at most `timeoutMs`); for shutdown, before storage closes. */
+  async drain(timeoutMs: number): Promise<void> {
+    if (this.inFlight.size === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+    await Promise.race([Promise.allSettled([...this.inFlight]), late]);
+    clearTimeout(timer);
+  }
+
+  private async run(input: TurnInput): Promise<TurnResult> {
     const started = performance.now();
     const message = checkMessage(input.message);
     const { authority } = this.options;

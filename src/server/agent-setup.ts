@@ -25,7 +25,7 @@ export interface AgentService {
   model: LanguageModel;
   memory: CustomerMemory;
   notifications: NotificationDispatcher;
-  /** Lets queued notifications go out (up to `timeoutMs`), then frees the model. */
+  /** Lets turns in progress and queued notifications finish (up to `timeoutMs` each), then frees the model. */
   close(timeoutMs?: number): Promise<void>;
 }
 
@@ -79,6 +79,7 @@ export async function createAgentService(settings: Settings, deps: AgentDeps): P
     memory,
     notifications,
     close: async (timeoutMs = 5000) => {
+      await agent.drain(timeoutMs);
       await notifications.drain(timeoutMs);
       await notifications.close();
       await model.close();

@@ -7,6 +7,8 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createScriptedModel, type CallOptions, type ScriptedResponse } from '../../src/llm/index.js';
+import { openDatabase } from '../../src/storage/database.js';
+import { createRepositories } from '../../src/storage/index.js';
 import type { TestApp } from '../helpers/app.js';
 import { addArticle, buildAgentApp, REFUND_ARTICLE, startChat, transcript, type Chat } from './helpers.js';
 
@@ -262,5 +264,34 @@ describe('WebSocket /ws', () => {
     const partial = await eventually(async () => (await transcript(t.app, chat)).find((m) => m.role === 'assistant'));
     expect(partial.status).toBe('partial');
     expect(partial.content.length).toBeLessThan(LONG_ANSWER.length);
+  });
+});
+
+describe('shutdown', () => {
+  it('stores the partial reply of a WebSocket turn cut short by the server closing', { timeout: 30_000 }, async () => {
+    const closing = await buildAgentApp({}, model);
+    await addArticle(closing.app, 'Returns and refunds', REFUND_ARTICLE);
+    await closing.app.listen({ port: 0, host: '127.0.0.1' });
+    const chat = await startChat(closing.app);
+    const conversationId = (await closing.app.services.sessionStore.get(chat.sessionId))!.conversationId!;
+    respond = () => ({ text: LONG_ANSWER, chunkDelayMs: 60 });
+    const socket = new WebSocket(`ws://127.0.0.1:${(closing.app.server.address() as AddressInfo).port}/ws`, { headers: chat.headers });
+    const firstToken = new Promise<void>((resolve) => socket.on('message', (data) => JSON.parse(String(data)).type === 'token' && resolve()));
+    socket.on('open', () => socket.send(JSON.stringify({ type: 'message', message: 'How long do I have to return something?' })));
+    await firstToken;
+    await closing.close(); // closes the socket mid-reply, then the database
+
+    const target = closing.settings.database.target;
+    const database = await openDatabase(target);
+    try {
+      const stored = (await createRepositories(database).messages.listByConversation(conversationId)).items;
+      expect(stored.map((m) => [m.role, m.status])).toEqual([
+        ['customer', 'complete'],
+        ['assistant', 'partial'],
+      ]);
+      expect(stored[1]!.content.length).toBeGreaterThan(0);
+    } finally {
+      await database.close();
+    }
   });
 });

@@ -109,6 +109,8 @@ class Connection {
   private pongTimer: NodeJS.Timeout | undefined;
   private authTimer: NodeJS.Timeout | undefined;
   private readonly budget: MessageBudget;
+  /** The check of the upgrade's Authorization header, while it runs. */
+  private authenticating: Promise<void> | undefined;
 
   constructor(
     private readonly services: Services,
@@ -136,7 +138,7 @@ class Connection {
     this.pingTimer.unref();
 
     const headerToken = bearerToken(this.request);
-    if (headerToken) void this.authenticate(headerToken);
+    if (headerToken) this.authenticating = this.authenticate(headerToken).finally(() => (this.authenticating = undefined));
     else {
       this.authTimer = setTimeout(() => this.socket.close(WS_CLOSE.authTimeout, 'authenticate first'), websocket.pingTimeoutMs);
       this.authTimer.unref();
@@ -170,6 +172,11 @@ class Connection {
   }
 
   private onFrame(data: unknown): void {
+    // Frames sent right after the upgrade wait for its Authorization header to be checked.
+    if (this.authenticating) {
+      void this.authenticating.then(() => this.onFrame(data));
+      return;
+    }
     const frame = parseFrame(data);
     if (typeof frame === 'string') {
       send(this.socket, { type: 'error', code: 'VALIDATION_ERROR', message: frame, requestId: this.request.id });
