@@ -7,11 +7,10 @@
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { getLlama, LlamaChat, LlamaLogLevel, type ChatHistoryItem } from 'node-llama-cpp';
-import { loadSettings } from '../../src/config/index.js';
 import { createLocalModel, localModelPath, type CallOptions, type ChatMessage, type LanguageModel } from '../../src/llm/index.js';
 import { createApp } from '../../src/server/app.js';
 import { createLogger } from '../../src/telemetry/logger.js';
-import { tempDir } from '../../test/helpers/app.js';
+import { addArticle, benchSettings, REFUND_ARTICLE } from './app.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 12);
 const MAX_TOKENS = 8;
@@ -33,14 +32,7 @@ const QUESTIONS = [
   'Do you refund returns to my original card or as store credit?',
   'Could I still send back an item after 30 days?',
 ];
-const ARTICLE = [
-  '# Refunds',
-  'You can return any unused item within 30 days of delivery for a full refund.',
-  'Refunds are paid to the original payment method within 5 business days of us receiving the item.',
-  '',
-  '# Shipping',
-  'Standard delivery takes 3 to 5 business days. Express delivery arrives the next business day if you order before 2pm.',
-].join('\n');
+
 
 /** Passes every call through, keeping the last prompt and when the call began and its first text arrived. */
 function recording(model: LanguageModel): LanguageModel & { last?: CallOptions; calledAt?: number; firstTextAt?: number } {
@@ -80,25 +72,11 @@ let startedAt = 0;
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 async function main(): Promise<void> {
-  const dir = tempDir('ttft-bench');
-  const settings = loadSettings({
-    ENVIRONMENT: 'test',
-    LOG_LEVEL: 'warn',
-    DATABASE_URL: `sqlite:///${path.join(dir, 'bench.db')}`,
-    SECRET_KEY: 'bench-secret-key-that-is-long-enough-0123456789',
-    RATE_LIMIT_ENABLED: 'false',
-    ADMIN_API_KEY: 'fl_admin_bench',
-    AI_PROVIDER: 'local',
-    AGENT_MAX_TOKENS: String(MAX_TOKENS),
-    AGENT_TEMPERATURE: '0',
-    RAG_SIMILARITY_THRESHOLD: '0',
-    PROCESS_UPLOADS_ASYNC: 'false',
-  });
+  const settings = benchSettings('ttft-bench', { AI_PROVIDER: 'local', AGENT_MAX_TOKENS: String(MAX_TOKENS), AGENT_TEMPERATURE: '0' });
   const modelPath = localModelPath(settings);
   const model = recording(await createLocalModel({ modelPath, maxTokens: MAX_TOKENS, temperature: 0, threads: THREADS, maxConcurrency: 1 }));
   const app = await createApp(settings, { logger: createLogger(settings), model });
-  const ingest = await app.inject({ method: 'POST', url: '/api/knowledge/documents', headers: { authorization: 'Bearer fl_admin_bench' }, payload: { title: 'Returns and refunds', content: ARTICLE } });
-  if (ingest.statusCode !== 201) throw new Error(ingest.body);
+  await addArticle(app, 'Returns and refunds', REFUND_ARTICLE);
   await app.listen({ port: 0, host: '127.0.0.1' });
   const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
 

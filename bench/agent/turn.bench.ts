@@ -8,11 +8,11 @@
  * over BENCH_DOCS synthetic help articles in SQLite. BENCH_TURNS tunes the sample size.
  */
 import path from 'node:path';
-import { loadSettings } from '../../src/config/index.js';
 import { createScriptedModel } from '../../src/llm/index.js';
 import { createApp } from '../../src/server/app.js';
 import { createLogger } from '../../src/telemetry/logger.js';
 import { tempDir } from '../../test/helpers/app.js';
+import { addArticle, benchSettings } from './app.js';
 
 const TURNS = Number(process.env.BENCH_TURNS ?? 600);
 const DOCS = Number(process.env.BENCH_DOCS ?? 300);
@@ -31,19 +31,10 @@ function summarise(samples: number[]) {
 }
 
 async function main(): Promise<void> {
-  const dir = tempDir('turn-bench');
-  const settings = loadSettings({
-    ENVIRONMENT: 'test',
-    LOG_LEVEL: 'warn',
-    DATABASE_URL: `sqlite:///${path.join(dir, 'bench.db')}`,
-    SECRET_KEY: 'bench-secret-key-that-is-long-enough-0123456789',
-    RATE_LIMIT_ENABLED: 'false',
-    ADMIN_API_KEY: 'fl_admin_bench',
+  const settings = benchSettings('turn-bench', {
     AI_PROVIDER: 'extractive',
     // No embedding model: lexical-only search, so no query embedding is timed.
-    MODEL_CACHE_DIR: path.join(dir, 'no-models'),
-    RAG_SIMILARITY_THRESHOLD: '0',
-    PROCESS_UPLOADS_ASYNC: 'false',
+    MODEL_CACHE_DIR: path.join(tempDir('no-models'), 'none'),
   });
   const model = createScriptedModel({ loop: true, steps: [{ text: 'Here is how it works, step by step [1].' }] });
   const app = await createApp(settings, { logger: createLogger(settings), model });
@@ -59,8 +50,7 @@ async function main(): Promise<void> {
   for (let i = 0; i < DOCS; i++) {
     const topic = TOPICS[i % TOPICS.length]!;
     const content = `# ${topic} guide ${i}\nThe ${topic} process for orders takes ${i % 9 + 1} business days. Contact support with your order number if the ${topic} is delayed. Section ${i} explains fees, timing and exceptions for ${topic} requests.`;
-    const response = await app.inject({ method: 'POST', url: '/api/knowledge/documents', headers: { authorization: 'Bearer fl_admin_bench' }, payload: { title: `${topic} guide ${i}`, content } });
-    if (response.statusCode !== 201) throw new Error(`ingest failed: ${response.body}`);
+    await addArticle(app, `${topic} guide ${i}`, content);
   }
 
   // Many sessions, a few turns each, as real traffic is.

@@ -9,6 +9,8 @@ import { signCustomerId } from '../../src/server/sessions/identity.js';
 import { buildTestApp, type TestApp } from '../helpers/app.js';
 import { ADMIN_KEY, adminHeaders, requireModelFiles } from '../knowledge/service/helpers.js';
 
+export { REFUND_ARTICLE } from './fixtures.js';
+
 export const IDENTITY_SECRET = 'identity-secret-for-the-agent-tests-0123456789';
 
 /** An app with the real embedding model, an admin key, customer identities, and (optionally) a scripted model. */
@@ -78,12 +80,3 @@ export async function transcript(app: FastifyInstance, chat: Chat) {
   expect(response.statusCode, response.body).toBe(200);
   return (response.json() as { messages: { role: string; content: string; status: string; sources: unknown[]; confidence: number | null }[] }).messages;
 }
-
-export const REFUND_ARTICLE = [
-  '# Refunds',
-  'You can return any unused item within 30 days of delivery for a full refund.',
-  'Refunds are paid to the original payment method within 5 business days of us receiving the item.',
-  '',
-  '# Shipping',
-  'Standard delivery takes 3 to 5 business days. Express delivery arrives the next business day if you order before 2pm.',
-].join('\n');
