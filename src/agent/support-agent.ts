@@ -60,6 +60,14 @@ export interface SupportAgentOptions {
   onTurn?: (result: TurnResult, durationMs: number, reasonKinds: readonly string[]) => void;
 }
 
+/** The first line of the first message, at most 80 characters, cut at a word. */
+export function conversationTitle(message: string): string {
+  const line = message.split('\n')[0]!.replace(/\s+/g, ' ').trim();
+  if (line.length <= 80) return line;
+  const cut = line.slice(0, 80);
+  return `${cut.slice(0, cut.lastIndexOf(' ') > 40 ? cut.lastIndexOf(' ') : 80)}…`;
+}
+
 function checkMessage(message: unknown): string {
   if (typeof message !== 'string' || message.trim() === '') throw new ValidationError('message must be a non-empty string');
   if (message.length > MAX_MESSAGE_CHARS) throw new ValidationError(`message must be at most ${MAX_MESSAGE_CHARS} characters`);
@@ -183,6 +191,10 @@ class Turn {
       this.stage({ patch: { conversationId } });
     }
     this.conversationId = conversationId;
+    // The first message names the conversation, as support inboxes list them.
+    if (this.session.counters.messageCount === 0) {
+      await this.o.repositories.conversations.update(conversationId, { title: conversationTitle(this.message) });
+    }
     const stored = await this.o.repositories.messages.append({
       conversationId,
       role: 'customer',

@@ -46,6 +46,10 @@ describe('a turn that the knowledge base answers', () => {
     const stored = await transcript(t.app, chat);
     expect(stored.map((m) => m.role)).toEqual(['customer', 'assistant']);
     expect(stored[1]).toMatchObject({ status: 'complete', confidence: turn.confidence });
+    const { conversationId } = (await t.app.services.sessionStore.get(chat.sessionId))!;
+    expect((await t.app.services.repositories.conversations.get(conversationId!))?.title).toBe(
+      'How many days do I have to return an item for a refund?',
+    );
     expect(stored[1]!.sources).toHaveLength(1);
     expect(turn.sessionStats.messageCount).toBe(2);
   });
