@@ -2,11 +2,10 @@
  * CustomerMemory over the real repositories, run on SQLite and PostgreSQL: recall across sessions of one
  * customer, expiry by TTL, the per-customer bound, confidence, erasure, cleanup, and secrets never stored.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CustomerMemory, type MemorySettings } from '../../../src/agent/memory/index.js';
 import type { DatabaseHandle } from '../../../src/storage/database.js';
-import { createRepositories, type Repositories } from '../../../src/storage/index.js';
-import { migrateToLatest } from '../../../src/storage/migrate.js';
+import { useClockedDatabase } from '../../storage/clocked-database.js';
 
 const T0 = new Date('2025-03-01T10:00:00.000Z');
 const HOUR = 3_600_000;
@@ -14,38 +13,25 @@ const SETTINGS: MemorySettings = { enabled: true, maxEntries: 4, ttlHours: 24, c
 
 export function customerMemoryConformance(name: string, open: () => Promise<DatabaseHandle>): void {
   describe(`customer memory (${name})`, () => {
-    let handle: DatabaseHandle;
-    let repos: Repositories;
-    let clock = T0;
-    const advance = (ms: number) => (clock = new Date(clock.getTime() + ms));
+    const db = useClockedDatabase(open, ['customer_facts', 'messages', 'conversations'], T0);
     // The repositories and the memory share one fake clock: updated_at and expiry are judged on the same time.
     const memory = (overrides: Partial<MemorySettings> = {}) =>
-      new CustomerMemory(repos.customerFacts, { ...SETTINGS, ...overrides }, () => new Date(clock));
+      new CustomerMemory(db.repos.customerFacts, { ...SETTINGS, ...overrides }, () => db.now());
     const keys = (facts: { key: string }[]) => facts.map((f) => f.key);
     const values = async (subject: string) => Object.fromEntries((await memory().recall(subject)).map((f) => [f.key, f.value]));
 
-    beforeAll(async () => {
-      handle = await open();
-      await migrateToLatest(handle);
-      repos = createRepositories(handle, { now: () => new Date(clock) });
-    });
-    afterAll(async () => handle?.close());
-    beforeEach(async () => {
-      clock = T0;
-      for (const table of ['customer_facts', 'messages', 'conversations'] as const) await handle.db.deleteFrom(table).execute();
-    });
 
     it('recalls what one session learned in a later session of the same customer, and only there', async () => {
       const first = CustomerMemory.subjectFor({ id: 'session-1', customerId: 'cust-1' });
-      const conversation = await repos.conversations.create({ sessionId: 'session-1', customerId: 'cust-1' });
+      const conversation = await db.repos.conversations.create({ sessionId: 'session-1', customerId: 'cust-1' });
       const text = "Hi, I'm Ana. Order #A-1234 hasn't arrived, please reply in Spanish";
-      const message = await repos.messages.append({ conversationId: conversation.id, role: 'customer', content: text });
+      const message = await db.repos.messages.append({ conversationId: conversation.id, role: 'customer', content: text });
 
       const learned = await memory().learn(first, text, { sourceMessageId: message.id });
       expect(keys(learned).sort()).toEqual(['name', 'order:A-1234', 'preferred_language']);
       expect(learned.every((f) => f.sourceMessageId === message.id && f.expiresAt?.getTime() === T0.getTime() + 24 * HOUR)).toBe(true);
 
-      advance(HOUR);
+      db.advance(HOUR);
       const later = CustomerMemory.subjectFor({ id: 'session-2', customerId: 'cust-1' });
       expect(await values(later)).toEqual({ name: 'Ana', 'order:A-1234': 'A-1234', preferred_language: 'Spanish' });
       // An anonymous session has a memory of its own; another customer has theirs.
@@ -55,13 +41,13 @@ export function customerMemoryConformance(name: string, open: () => Promise<Data
 
     it('forgets a fact TTL hours after it was last learned; restating it starts the clock again', async () => {
       await memory().learn('cust-1', 'my name is Ana, my email is ana@example.com');
-      advance(20 * HOUR);
+      db.advance(20 * HOUR);
       await memory().learn('cust-1', 'My name is Ana');
-      advance(5 * HOUR);
+      db.advance(5 * HOUR);
       expect(await values('cust-1')).toEqual({ name: 'Ana' });
       expect(await memory().cleanup()).toBe(1);
-      expect(await repos.customerFacts.listForCustomer('cust-1', { now: new Date(0) })).toHaveLength(1);
-      advance(20 * HOUR);
+      expect(await db.repos.customerFacts.listForCustomer('cust-1', { now: new Date(0) })).toHaveLength(1);
+      db.advance(20 * HOUR);
       expect(await memory().recall('cust-1')).toEqual([]);
       expect(await memory().cleanup()).toBe(1);
     });
@@ -69,7 +55,7 @@ export function customerMemoryConformance(name: string, open: () => Promise<Data
     it('keeps at most MEMORY_MAX_ENTRIES per customer, evicting the least recently learned', async () => {
       for (const text of ['my name is Ana', 'order 1001', 'order 1002', 'order 1003', 'my name is Ana', 'order 1004']) {
         await memory().learn('cust-1', text);
-        advance(1000);
+        db.advance(1000);
       }
       await memory().learn('cust-2', 'order 2001');
       expect(keys(await memory().recall('cust-1'))).toEqual(['order:1004', 'name', 'order:1003', 'order:1002']);
@@ -118,10 +104,10 @@ export function customerMemoryConformance(name: string, open: () => Promise<Data
     });
 
     it('cleans up facts not updated for MEMORY_CLEANUP_DAYS, even those written without an expiry', async () => {
-      await repos.customerFacts.upsert({ customerId: 'cust-1', key: 'plan', value: 'premium' });
-      advance(29 * 24 * HOUR);
-      await repos.customerFacts.upsert({ customerId: 'cust-1', key: 'name', value: 'Ana' });
-      advance(2 * 24 * HOUR);
+      await db.repos.customerFacts.upsert({ customerId: 'cust-1', key: 'plan', value: 'premium' });
+      db.advance(29 * 24 * HOUR);
+      await db.repos.customerFacts.upsert({ customerId: 'cust-1', key: 'name', value: 'Ana' });
+      db.advance(2 * 24 * HOUR);
       expect(await memory().cleanup()).toBe(1);
       expect(keys(await memory().list('cust-1'))).toEqual(['name']);
     });
