@@ -14,7 +14,7 @@
 import { StaleLockError, ValidationError } from '../errors.js';
 import type { LanguageModel } from '../llm/types.js';
 import { checkSessionAccess, checkToken, type SessionAuthority } from '../sessions/authorize.js';
-import { mergeStaged, withSessionLock, type LockedSession, type StagedChanges } from '../sessions/locks.js';
+import { withSessionLock, type LockedSession, type StagedChanges } from '../sessions/locks.js';
 import { COUNTER_NAMES, type Session, type SessionCounters, type SessionStore } from '../sessions/types.js';
 import type { Repositories } from '../storage/index.js';
 import { decideEscalation, readMessage, type EscalationDecision, type EscalationSettings, type MessageSignals } from './escalation/policy.js';
@@ -133,8 +133,6 @@ type History = { role: 'user' | 'assistant'; content: string }[];
 class Turn {
   private readonly o: SupportAgentOptions;
   private readonly session: Session;
-  /** Everything staged for the release write, kept to report the counters as they will be. */
-  private staged: StagedChanges = { touch: true };
   private facts: readonly KnownFact[] = [];
   private conversationId!: string;
   private customerMessageId!: string;
@@ -150,7 +148,7 @@ class Turn {
   ) {
     this.o = agent.options;
     this.session = locked.session;
-    locked.stage(this.staged);
+    locked.stage({ touch: true });
   }
 
   async run(): Promise<TurnResult> {
@@ -206,15 +204,15 @@ class Turn {
   }
 
   private stage(changes: StagedChanges): void {
-    this.staged = mergeStaged(this.staged, changes);
     this.locked.stage(changes);
   }
 
   /** The session's counters once the staged changes are written (appended messages count as messages). */
   private countersAfter(): SessionCounters {
     const counters = { ...this.session.counters };
-    for (const name of COUNTER_NAMES) counters[name] += this.staged.increments?.[name] ?? 0;
-    counters.messageCount += this.staged.messages?.length ?? 0;
+    const staged = this.locked.staged;
+    for (const name of COUNTER_NAMES) counters[name] += staged?.increments?.[name] ?? 0;
+    counters.messageCount += staged?.messages?.length ?? 0;
     return counters;
   }
 

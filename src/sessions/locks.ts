@@ -40,6 +40,8 @@ export interface LockedSession {
   commit(changes: SessionChanges): Promise<Session>;
   /** Queues changes for the release write. */
   stage(changes: StagedChanges): void;
+  /** What is queued for the release write so far (undefined when nothing is). */
+  readonly staged: StagedChanges | undefined;
   extend(leaseMs?: number): Promise<boolean>;
 }
 
@@ -67,7 +69,7 @@ export function mergeStaged(a: StagedChanges, b: StagedChanges): StagedChanges {
 }
 
 class Handle implements LockedSession {
-  private staged: StagedChanges | undefined;
+  staged: StagedChanges | undefined;
   lost = false;
   session: Session;
 

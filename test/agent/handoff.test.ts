@@ -12,6 +12,7 @@ import { ALREADY_WITH_TEAM } from '../../src/agent/handoff.js';
 import { createScriptedModel } from '../../src/llm/index.js';
 import type { TestApp } from '../helpers/app.js';
 import { addArticle, buildAgentApp, REFUND_ARTICLE, startChat, transcript } from './helpers.js';
+import { eventually } from '../knowledge/service/helpers.js';
 
 const WEBHOOK_SECRET = 'whsec-test-0123456789abcdef0123456789abcdef';
 const received: { notice: HandoffNotice; verified: boolean }[] = [];
@@ -47,15 +48,6 @@ afterAll(async () => {
   await new Promise((resolve) => webhook.close(resolve));
 });
 
-async function eventually<T>(read: () => T | undefined, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = read();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('not within the deadline');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 describe('asking for a human', () => {
   it('creates a ticket with summary, reasons and known facts, and tells the team and the customer', async () => {
@@ -79,7 +71,7 @@ describe('asking for a human', () => {
     expect(session).toMatchObject({ status: 'waiting_for_human', metadata: { ticketId: turn.ticketId } });
     expect(session!.counters.escalationCount).toBe(1);
 
-    const delivery = await eventually(() => received.find((r) => r.notice.ticketId === turn.ticketId));
+    const delivery = await eventually(async () => received.find((r) => r.notice.ticketId === turn.ticketId));
     expect(delivery.verified).toBe(true);
     expect(delivery.notice).toMatchObject({ event: 'ticket.created', sessionId: chat.sessionId, customerId: 'cust-42' });
     expect(delivery.notice.transcript.at(-1)?.content).toBe('I want to talk to a real person please');

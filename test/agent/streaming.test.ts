@@ -11,6 +11,7 @@ import { openDatabase } from '../../src/storage/database.js';
 import { createRepositories } from '../../src/storage/index.js';
 import type { TestApp } from '../helpers/app.js';
 import { addArticle, buildAgentApp, REFUND_ARTICLE, startChat, transcript, type Chat } from './helpers.js';
+import { eventually } from '../knowledge/service/helpers.js';
 
 let respond: (call: CallOptions) => ScriptedResponse = () => ({ text: 'unset' });
 const model = createScriptedModel({ loop: true, steps: [(call) => respond(call)] });
@@ -60,15 +61,6 @@ function postMessage(chat: Chat, message: string, init: { signal?: AbortSignal; 
   });
 }
 
-async function eventually<T>(read: () => Promise<T | undefined>, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await read();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('not within the deadline');
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 describe('Server-Sent Events', () => {
   it('streams typing, then tokens, then the final reply with sources', async () => {

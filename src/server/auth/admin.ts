@@ -5,8 +5,9 @@
  * Keys are compared as SHA-256 digests with timingSafeEqual: constant time whatever their lengths.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
+import type { onRequestAsyncHookHandler } from 'fastify';
 import { AppError, UnauthorizedError, type AppErrorOptions } from '../../errors.js';
+import { bearerToken } from './bearer.js';
 
 export class AdminKeyNotSetError extends AppError {
   readonly code = 'ADMIN_API_KEY_NOT_SET';
@@ -27,12 +28,6 @@ const digest = (value: string) => createHash('sha256').update(value, 'utf8').dig
 
 export function adminKeyMatches(presented: string, expected: string): boolean {
   return timingSafeEqual(digest(presented), digest(expected));
-}
-
-function bearerToken(request: FastifyRequest): string | undefined {
-  const header = request.headers.authorization;
-  const match = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
-  return match?.[1];
 }
 
 const challenge = { 'WWW-Authenticate': 'Bearer realm="frontline-admin"' };

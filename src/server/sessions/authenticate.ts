@@ -6,13 +6,9 @@
 import type { FastifyRequest } from 'fastify';
 import { authorizeSession, type SessionAuthority } from '../../sessions/authorize.js';
 import type { Session } from '../../sessions/index.js';
+import { bearerToken } from '../auth/bearer.js';
 
-const BEARER = /^Bearer\s+(\S+)$/i;
-
-export function bearerToken(request: FastifyRequest): string | undefined {
-  const header = request.headers.authorization;
-  return typeof header === 'string' ? BEARER.exec(header.trim())?.[1] : undefined;
-}
+export { bearerToken };
 
 export function clientOf(request: FastifyRequest): { ip: string; userAgent: string | undefined } {
   return { ip: request.ip, userAgent: request.headers['user-agent'] };

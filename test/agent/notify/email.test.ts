@@ -1,8 +1,7 @@
 /** The e-mail notifier against a real SMTP server (smtp-server on a loopback port). */
 import { afterEach, describe, expect, it } from 'vitest';
 import { EmailNotifier, renderHandoffEmail, type EmailNotifierOptions } from '../../../src/agent/notify/email.js';
-import { NotificationError } from '../../../src/agent/notify/errors.js';
-import { closedPort, readMime, sampleNotice, startSilentServer, startSmtpReceiver, type SmtpReceiver } from './helpers.js';
+import { closedPort, failure, readMime, sampleNotice, startSilentServer, startSmtpReceiver, type SmtpReceiver } from './helpers.js';
 import { runNotifierConformance } from './notifier.suite.js';
 
 const mailer = (port: number, overrides: Partial<EmailNotifierOptions> = {}) =>
@@ -26,14 +25,6 @@ runNotifierConformance('email', {
   },
 });
 
-async function failure(promise: Promise<unknown>): Promise<NotificationError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(NotificationError);
-  return error as NotificationError;
-}
 
 /** smtp-server turns an error with a responseCode into that SMTP reply. */
 const smtpReply = (responseCode: number, message: string) => Object.assign(new Error(message), { responseCode });

@@ -10,6 +10,8 @@ import net from 'node:net';
 import { Writable } from 'node:stream';
 import { pino, type Logger } from 'pino';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
+import { expect } from 'vitest';
+import { NotificationError } from '../../../src/agent/notify/errors.js';
 import type { HandoffNotice } from '../../../src/agent/notify/types.js';
 
 /** Transcript and summary text that must never reach a log. */
@@ -209,4 +211,14 @@ export function readMime(raw: string): MimeMessage {
     else if (/text\/plain/i.test(partHeaders['content-type'] ?? '')) message.text = decoded;
   }
   return message;
+}
+
+/** The NotificationError a delivery fails with (the test fails if it succeeds or fails otherwise). */
+export async function failure(promise: Promise<unknown>): Promise<NotificationError> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(NotificationError);
+  return error as NotificationError;
 }

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { NotificationDispatcher } from '../../../src/agent/notify/dispatcher.js';
 import { NotificationError } from '../../../src/agent/notify/errors.js';
 import type { Notifier } from '../../../src/agent/notify/types.js';
-import { captureLogger, PRIVATE_TEXT, sampleNotice } from './helpers.js';
+import { captureLogger, failure, PRIVATE_TEXT, sampleNotice } from './helpers.js';
 
 export interface NotifierHarness {
   notifier: Notifier;
@@ -22,14 +22,6 @@ export interface NotifierTarget {
   unreachable(): Promise<Notifier>;
 }
 
-async function failure(promise: Promise<unknown>): Promise<NotificationError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(NotificationError);
-  return error as NotificationError;
-}
 
 export function runNotifierConformance(name: string, target: NotifierTarget): void {
   describe(`Notifier conformance: ${name}`, () => {
