@@ -25,8 +25,26 @@ describe('stream guard', () => {
     for (const delta of ['Call ', '+4', '4 20 79', '46 0', '958 or mail bo', 'b@exa', 'mple.com', ' today']) guard.push(delta);
     guard.flush();
     const streamed = out.join('');
-    expect(streamed).toBe('Call [removed] or mail [removed] today');
-    expect(out.every((piece) => !/\d{3}|@/.test(piece))).toBe(true);
+    // The address's leading letters went out before the @ came; the address itself never did.
+    expect(streamed).toBe('Call [removed] or mail bob[removed] today');
+    expect(out.every((piece) => !/\d{3}|@|example/.test(piece))).toBe(true);
+    expect(guard.removed).toBe(2);
+  });
+  it('releases letters at once and holds what could become an address or a number', () => {
+    const out: string[] = [];
+    const guard = createStreamGuard(contactScreen('write to help@shop.com'), (text) => out.push(text));
+    guard.push('The');
+    expect(out.join('')).toBe('The');
+    guard.push(' refund takes 1');
+    expect(out.join('')).toBe('The refund takes ');
+    guard.push('4 days; mail help');
+    expect(out.join('')).toBe('The refund takes 14 days; mail help');
+    guard.push('@shop');
+    expect(out.join('')).toBe('The refund takes 14 days; mail help');
+    guard.push('.com.');
+    guard.flush();
+    expect(out.join('')).toBe('The refund takes 14 days; mail help@shop.com.');
+    expect(guard.removed).toBe(0);
   });
 });
 

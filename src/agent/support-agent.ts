@@ -152,26 +152,32 @@ class Turn {
   }
 
   async run(): Promise<TurnResult> {
-    await this.storeCustomerMessage();
     const status = this.session.status;
-    if (status === 'waiting_for_human' || status === 'human') return this.relay();
+    const relaying = status === 'waiting_for_human' || status === 'human';
+    // What to do is known from the loaded session and the message alone, so when the answer needs the knowledge
+    // base its search (the query's embedding runs in a worker thread) starts now, while the message is stored.
+    const history = this.history();
+    const before = relaying ? undefined : this.decide({ history });
+    const smallTalk = relaying || before?.escalate ? undefined : detectSmallTalk(this.message);
+    const searching = relaying || before?.escalate || smallTalk ? undefined : this.retrieve(history);
+    searching?.catch(() => {}); // awaited below; a turn that fails before then must not leave it unhandled
+
+    await this.storeCustomerMessage();
+    if (relaying) return this.relay();
     if (status === 'resolved' || status === 'closed') await this.reopen();
 
-    const history = this.history();
     const learned = this.learnFacts();
-    const before = this.decide({ history });
-    if (before.escalate) {
+    if (before?.escalate) {
       await learned;
       return this.escalate(before, '');
     }
-    const smallTalk = detectSmallTalk(this.message);
     if (smallTalk) {
       await learned;
       return this.answer({ text: smallTalkReply(smallTalk), sources: [], confidence: 1, outcome: 'answered' });
     }
 
     this.input.onEvent?.({ type: 'typing' });
-    const [passages] = await Promise.all([this.retrieve(history), learned]);
+    const [passages] = await Promise.all([searching!, learned]);
     if (passages.length === 0) return this.notKnown(history, NO_ANSWER_REPLY, 'unknown');
     return this.generate(passages, history);
   }
