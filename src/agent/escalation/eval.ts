@@ -4,7 +4,9 @@
  * the first message of a conversation (no history, no confidence: only what the words say).
  *
  * Honest tuning: the request patterns were developed looking only at folds 0-9 (DEVELOPMENT_FOLDS); folds 10-19
- * (HELD_OUT_FOLDS) were not looked at while tuning and are reported separately.
+ * (HELD_OUT_FOLDS) were not looked at while tuning and are reported separately. Since session 2 every NLU++
+ * fold has been looked at, so fresh data is the held-out test: rows without a fold (e.g. a Rasa assistant's NLU
+ * data converted by scripts/rasa_handoff_data.py) are all held out, and the report then has no fold slices.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -32,7 +34,8 @@ export interface HandoffMetrics {
 
 export interface HandoffError {
   domain: string;
-  fold: number;
+  fold: number | null;
+  intents: string[];
   text: string;
   reasons: EscalationReason[];
 }
@@ -40,10 +43,13 @@ export interface HandoffError {
 export interface HandoffReport {
   dataFile: string;
   overall: HandoffMetrics;
-  development: HandoffMetrics & { folds: readonly number[] };
-  heldOut: HandoffMetrics & { folds: readonly number[] };
+  /** null when the rows carry no folds (all of the data is held out). */
+  development: (HandoffMetrics & { folds: readonly number[] }) | null;
+  heldOut: (HandoffMetrics & { folds: readonly number[] }) | null;
   byFold: (HandoffMetrics & { fold: number })[];
   byDomain: (HandoffMetrics & { domain: string })[];
+  /** Negatives escalated, counted by their intents (which kinds of message the policy mistakes for a request). */
+  falseEscalationsByIntent: Record<string, number>;
   /** Escalated without a handoff intent. */
   falseEscalations: HandoffError[];
   /** Handoff utterances the policy did not escalate. */
@@ -52,7 +58,7 @@ export interface HandoffReport {
 
 interface Example {
   domain: string;
-  fold: number;
+  fold: number | null;
   text: string;
   intents: string[];
 }
@@ -91,10 +97,10 @@ async function readExamples(file: string): Promise<Example[]> {
     lineNumber++;
     if (line.trim() === '') continue;
     const row = JSON.parse(line) as Partial<Example>;
-    if (typeof row.text !== 'string' || !Array.isArray(row.intents) || typeof row.fold !== 'number') {
-      throw new Error(`${file}:${lineNumber}: expected { domain, fold, text, intents[] }`);
+    if (typeof row.text !== 'string' || !Array.isArray(row.intents) || (row.fold !== undefined && typeof row.fold !== 'number')) {
+      throw new Error(`${file}:${lineNumber}: expected { domain, fold?, text, intents[] }`);
     }
-    examples.push({ domain: String(row.domain ?? 'unknown'), fold: row.fold, text: row.text, intents: row.intents });
+    examples.push({ domain: String(row.domain ?? 'unknown'), fold: row.fold ?? null, text: row.text, intents: row.intents });
   }
   return examples;
 }
@@ -124,20 +130,25 @@ export async function evaluateHandoff(dataDir: string, settings?: EscalationSett
     const decision = decideEscalation({ message: example.text }, policy);
     return { example, positive: example.intents.includes('handoff'), escalated: decision.escalate, reasons: decision.reasons };
   });
-  const inFolds = (folds: readonly number[]) => outcomes.filter((o) => folds.includes(o.example.fold));
-  const errorOf = (o: Outcome): HandoffError => ({ domain: o.example.domain, fold: o.example.fold, text: o.example.text, reasons: o.reasons });
+  const inFolds = (folds: readonly number[]) => outcomes.filter((o) => o.example.fold !== null && folds.includes(o.example.fold));
+  const folded = outcomes.some((o) => o.example.fold !== null);
+  const errorOf = (o: Outcome): HandoffError => ({ domain: o.example.domain, fold: o.example.fold, intents: o.example.intents, text: o.example.text, reasons: o.reasons });
+  const falseEscalations = outcomes.filter((o) => o.escalated && !o.positive).map(errorOf);
+  const falseEscalationsByIntent: Record<string, number> = {};
+  for (const error of falseEscalations) for (const intent of error.intents) falseEscalationsByIntent[intent] = (falseEscalationsByIntent[intent] ?? 0) + 1;
   return {
     dataFile,
     overall: metricsOf(outcomes),
-    development: { ...metricsOf(inFolds(DEVELOPMENT_FOLDS)), folds: DEVELOPMENT_FOLDS },
-    heldOut: { ...metricsOf(inFolds(HELD_OUT_FOLDS)), folds: HELD_OUT_FOLDS },
-    byFold: [...groupBy(outcomes, (o) => o.example.fold)]
+    development: folded ? { ...metricsOf(inFolds(DEVELOPMENT_FOLDS)), folds: DEVELOPMENT_FOLDS } : null,
+    heldOut: folded ? { ...metricsOf(inFolds(HELD_OUT_FOLDS)), folds: HELD_OUT_FOLDS } : null,
+    byFold: [...groupBy(outcomes.filter((o) => o.example.fold !== null), (o) => o.example.fold!)]
       .sort(([a], [b]) => a - b)
       .map(([fold, group]) => ({ fold, ...metricsOf(group) })),
     byDomain: [...groupBy(outcomes, (o) => o.example.domain)]
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([domain, group]) => ({ domain, ...metricsOf(group) })),
-    falseEscalations: outcomes.filter((o) => o.escalated && !o.positive).map(errorOf),
+    falseEscalationsByIntent,
+    falseEscalations,
     missed: outcomes.filter((o) => o.positive && !o.escalated).map(errorOf),
   };
 }
@@ -179,19 +190,21 @@ export function formatHandoffReport(report: HandoffReport, showErrors = 0): stri
     'positive = intent "handoff"; each utterance is a first message (no history, no confidence); false+ = fp / negatives',
     '',
     header,
-    row('overall', report.overall),
-    row(`development (folds ${range(report.development.folds)})`, report.development),
-    row(`held out (folds ${range(report.heldOut.folds)})`, report.heldOut),
+    row(report.development ? 'overall' : 'overall (all held out)', report.overall),
+    ...(report.development ? [row(`development (folds ${range(report.development.folds)})`, report.development)] : []),
+    ...(report.heldOut ? [row(`held out (folds ${range(report.heldOut.folds)})`, report.heldOut)] : []),
     '',
     ...report.byDomain.map((m) => row(`domain ${m.domain}`, m)),
-    '',
-    ...report.byFold.map((m) => row(`fold ${m.fold}${report.heldOut.folds.includes(m.fold) ? ' (held out)' : ''}`, m)),
+    ...(report.byFold.length ? [''] : []),
+    ...report.byFold.map((m) => row(`fold ${m.fold}${report.heldOut?.folds.includes(m.fold) ? ' (held out)' : ''}`, m)),
   ];
+  const byIntent = Object.entries(report.falseEscalationsByIntent).sort(([, a], [, b]) => b - a);
+  if (byIntent.length) lines.push('', `false escalations by intent: ${byIntent.map(([intent, n]) => `${intent} ${n}`).join(', ')}`);
   if (showErrors > 0) {
     const list = (title: string, errors: HandoffError[]) => [
       '',
       `${title} (${errors.length}):`,
-      ...errors.slice(0, showErrors).map((e) => `  [${e.domain} ${e.fold}] ${e.text}${e.reasons.length ? `  <- ${e.reasons.map((r) => r.detail).join('; ')}` : ''}`),
+      ...errors.slice(0, showErrors).map((e) => `  [${e.domain}${e.fold === null ? '' : ` ${e.fold}`}] ${e.text}${e.reasons.length ? `  <- ${e.reasons.map((r) => r.detail).join('; ')}` : ''}`),
     ];
     lines.push(...list('false escalations', report.falseEscalations), ...list('missed hand-offs', report.missed));
   }
