@@ -6,7 +6,7 @@
  * Honest tuning: the request patterns were developed looking only at folds 0-9 (DEVELOPMENT_FOLDS); folds 10-19
  * (HELD_OUT_FOLDS) were not looked at while tuning and are reported separately. Since session 2 every NLU++
  * fold has been looked at, so fresh data is the held-out test: rows without a fold (e.g. a Rasa assistant's NLU
- * data converted by scripts/rasa_handoff_data.py) are all held out, and the report then has no fold slices.
+ * data converted by scripts/handoff_data.py) are all held out, and the report then has no fold slices.
  */
 import fs from 'node:fs';
 import path from 'node:path';

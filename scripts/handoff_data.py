@@ -1,0 +1,80 @@
+#!/usr/bin/env python3
+"""Turns intent-labelled utterances written by others into the examples.jsonl that `frontline eval handoff --data
+<dir>` reads, as fresh hand-off data (every NLU++ fold has been looked at while tuning).
+
+    python3 scripts/handoff_data.py rasa <rasa project dir> <out dir> [--handoff-intent human_handoff]
+    python3 scripts/handoff_data.py csv <file.csv> <out dir> --handoff-intent contact_human_agent \
+        [--text-column instruction] [--intent-column intent]
+
+rasa: every `*.yml` under data/nlu and tests/ of a Rasa assistant (`- intent: name / examples: |` blocks);
+entity markup ("[Tyrone King](name)") becomes its plain text. csv: one utterance per row (e.g. Bitext's customer
+support dataset). Duplicates are dropped. The hand-off intent becomes `handoff`; every other intent keeps its
+own name, so the report can say which negatives were escalated. Rows carry no fold: all of the data is held out.
+Dev tooling only: the data is never copied into the repository.
+"""
+import argparse
+import csv
+import json
+import re
+import sys
+from pathlib import Path
+
+import yaml
+
+ENTITY = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
+
+
+def examples_of(path: Path):
+    document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    for block in document.get("nlu", []) or []:
+        intent = block.get("intent")
+        text = block.get("examples")
+        if not intent or not isinstance(text, str):
+            continue
+        for line in text.splitlines():
+            line = line.strip()
+            if line.startswith("- "):
+                yield intent, ENTITY.sub(r"\1", line[2:]).strip().rstrip("\\").strip()
+
+
+def rasa_examples(project: Path):
+    for path in sorted([*project.glob("data/nlu/**/*.yml"), *project.glob("tests/*.yml")]):
+        yield from examples_of(path)
+
+
+def csv_examples(file: Path, text_column: str, intent_column: str):
+    with file.open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            yield row[intent_column], row[text_column].strip()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("kind", choices=["rasa", "csv"])
+    parser.add_argument("source", type=Path)
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--handoff-intent", default="human_handoff")
+    parser.add_argument("--text-column", default="instruction")
+    parser.add_argument("--intent-column", default="intent")
+    args = parser.parse_args()
+    examples = rasa_examples(args.source) if args.kind == "rasa" else csv_examples(args.source, args.text_column, args.intent_column)
+    domain = args.source.stem if args.kind == "csv" else args.source.name
+    seen = set()
+    rows = []
+    for intent, text in examples:
+        if not text or text.lower() in seen:
+            continue
+        seen.add(text.lower())
+        label = "handoff" if intent == args.handoff_intent else intent
+        rows.append({"domain": domain, "text": text, "intents": [label]})
+    args.out.mkdir(parents=True, exist_ok=True)
+    with (args.out / "examples.jsonl").open("w", encoding="utf-8") as out:
+        for row in rows:
+            out.write(json.dumps(row) + "\n")
+    positives = sum(1 for row in rows if row["intents"] == ["handoff"])
+    print(f"{len(rows)} utterances, {positives} hand-off, into {args.out / 'examples.jsonl'}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
