@@ -17,7 +17,13 @@ const ROLE = String.raw`(?:human(?:\s+beings?)?|humans|person|agents?|reps?|repr
 const SERVICE = String.raw`(?:customer\s+(?:service|support|care|services)(?:\s+(?:agents?|team|reps?|representatives?|department|people|staff))?|(?:support|service|care)\s+(?:team|desk|agents?|staff)|help\s*desk|front\s+desk|reception|call\s+cent(?:er|re))`;
 /** Groups one talks to or is transferred to, but "needs" or "has" in other senses ("the branch address"). */
 const GROUP = String.raw`(?:${SERVICE}|people|staff|(?:your|the)\s+(?:support\s+)?(?:team|staff)|the\s+branch|branch\s+staff|someone\s+else|somebody\s+else|${DEPARTMENT}\s+(?:team|staff|desk|department|people|manager|office))`;
-const PERSON = String.raw`(?:${DET}${ADJ}(?:${ROLE}|${SERVICE})|(?:someone|somebody|anyone)\s+(?:from|at|in)\s+(?:${GROUP}|your\s+\w+))`;
+const DET_REQUIRED = DET.slice(0, -1);
+/** One more describing word, after a determiner: "a normal person", "your other agent", "a real Acme employee". */
+const ANY_WORD = String.raw`(?:[a-z][a-z'-]*\s+)?`;
+const SOMEONE_FROM = String.raw`(?:someone|somebody|anyone)\s+(?:from|at|in)\s+(?:${GROUP}|your\s+\w+)`;
+/** A role as the vocabulary names it ("a live agent"), for shapes where a looser match would catch money moving. */
+const NAMED_PERSON = String.raw`(?:${DET}${ADJ}(?:${ROLE}|${SERVICE})|${SOMEONE_FROM})`;
+const PERSON = String.raw`(?:${DET_REQUIRED}${ADJ}${ANY_WORD}(?:${ROLE}|${SERVICE})|${NAMED_PERSON})`;
 const HUMAN = String.raw`(?:${PERSON}|${DET}${ADJ}${GROUP})`;
 /** Open-ended "someone": a human only after a talk or connect verb ("send money to someone" is not). */
 const ANYONE = String.raw`(?:someone|somebody|anyone|anybody|a\s+human|a\s+person|one\s+of\s+(?:you|your\s+(?:staff|team|colleagues)))`;
@@ -53,19 +59,32 @@ export const REQUEST_SHAPES: readonly RequestShape[] = [
   // Without an object only to a role: "transfer to someone" is how money moves.
   shape(
     'transfer to an agent',
-    String.raw`\b(?:connect|transfer|escalate|redirect|route|put\s+through)(?:\s+(?:it|this))?\s+(?:to|with)\s+${PERSON}\b${NOT_A_MODIFIER}`,
+    String.raw`\b(?:connect|transfer|escalate|redirect|route|put\s+through)(?:\s+(?:it|this))?\s+(?:to|with)\s+${NAMED_PERSON}\b${NOT_A_MODIFIER}`,
   ),
   shape('transfer me', String.raw`\b(?:transfer\s+me|put\s+me\s+through|escalate\s+(?:this|my\s+(?:case|complaint|issue))|connect\s+me)\b`),
   shape(
+    'in touch with a human',
+    String.raw`\b(?:(?:put|get)\s+(?:me|us)\s+in\s+touch\s+with|hand\s+(?:(?:this|the|a|my)\s+)?(?:(?:conversation|chat|case|call|query)\s+)?over\s+to)\s+(?:${HUMAN}|${ANYONE})\b${NOT_A_MODIFIER}`,
+  ),
+  // Someone to act on it: "get someone to help me", "can somebody else take a look at my claim?".
+  shape(
+    'someone to help',
+    String.raw`\b(?:(?:get|have|send)\s+(?:someone|somebody|a\s+person|a\s+human)(?:\s+else)?|(?:someone|somebody|anyone)\s+else|a\s+(?:real\s+)?(?:person|human))\s+(?:to\s+)?(?:help|assist|look\s+(?:at|into)|take\s+a\s+look|check|deal\s+with|handle|sort)\b`,
+  ),
+  shape('contact someone', String.raw`\b(?:contact|reach|get\s+hold\s+of|get\s+in\s+touch\s+with)\s+(?:${ANYONE})\b`),
+  shape('someone to talk to', String.raw`\b(?:someone|somebody|anyone|a\s+person|a\s+human)\s+(?:(?:there|here|else)\s+)?to\s+(?:${TALK})\s+(?:to|with)\b`),
+  shape(
     'get a human',
-    String.raw`\b(?:(?:get|find|fetch|bring)\s+me|need|want|wanna|like|prefer|get|(?:can|could|may)\s+(?:i|we)\s+(?:have|see)|see|reach|contact|call|ring|phone|request|find|get\s+hold\s+of|get\s+through\s+to|get\s+in\s+touch\s+with|be\s+put\s+through\s+to|be\s+connected\s+(?:to|with)|be\s+transferred\s+to)\s+(?:to\s+)?${PERSON}\b${NOT_A_MODIFIER}`,
+    String.raw`\b(?:(?:get|find|fetch|bring|give)\s+me|gimme|need|want|wanna|like|prefer|get|(?:can|could|may)\s+(?:i|we)\s+(?:have|see)|see|reach|contact|call|ring|phone|request|find|get\s+hold\s+of|get\s+through\s+to|get\s+in\s+touch\s+with|be\s+put\s+through\s+to|be\s+connected\s+(?:to|with)|be\s+transferred\s+to)\s+(?:to\s+)?${PERSON}\b${NOT_A_MODIFIER}`,
   ),
   shape('on the line', String.raw`\b(?:get|put|have)\s+(?:me\s+)?(?:${HUMAN}|${ANYONE})(?:\s+else)?\s+on\s+the\s+(?:line|phone)\b`),
   shape(
     'call me back',
     String.raw`(?:^|(?<=\b(?:can|could|would|will|please|pls|someone|somebody|anyone|you|u|they|just|to|then|and|or|staff|agent|member|representative|rep|advis[oe]r|manager|team|operator|person|human|colleague|employee|one)\s+))(?:call|ring|phone|contact)\s+me(?:\s+back)?${CALL_TAIL}|\bget\s+(?:in\s+touch|back)\s+(?:with|to)\s+me\b|\bgive\s+me\s+a\s+(?:call|ring|phone\s*call)${CALL_TAIL}|\bcall\s*-?\s*backs?\b|\b(?:get|have|arrange|request|book)\s+a\s+(?:phone\s+)?call${CALL_TAIL}`,
   ),
-  shape('real person', String.raw`\b(?:real|actual|live)\s+(?:person|people|human|humans|agent|operator|representative|one)\b|\bhuman\s+(?:agent|operator|support|assistance|help|representative|being)\b`),
+  shape('real person', String.raw`\b(?:real|actual|live)\s+(?:person|people|human|humans|agent|operator|representative|one)\b|\bhuman\s+(?:agent|operator|support|assistance|help|representative|being|hand-?off|handover)\b`),
+  // Not wanting the assistant itself: "I don't want to talk to you".
+  shape('not you', String.raw`\b(?:don't|do\s+not|won't|will\s+not)\s+(?:want\s+to|wanna)\s+(?:${TALK})\s+(?:to|with)\s+(?:you|this\s+(?:bot|thing|chat))\b`, false),
   shape('not a bot', String.raw`\b(?:not|no|stop|enough|instead\s+of|rather\s+than|sick\s+of|tired\s+of)\s+(?:with\s+|more\s+)?(?:talking\s+to\s+|chatting\s+(?:to|with)\s+)?(?:a\s+|the\s+|this\s+|your\s+)?(?:bot|robot|machine|computer|chatbot|chat\s*bot|automated\s+\w+|ai)s?\b`, false),
   // Aversion to the bot itself: "I won't share my details with a machine", "this chat is not working".
   shape(
@@ -75,14 +94,14 @@ export const REQUEST_SHAPES: readonly RequestShape[] = [
   ),
   shape(
     'the bot is not helping',
-    String.raw`\b(?:this|the|our|your)\s+(?:conversation|chat|chatbot|bot|assistant)\s+(?:is|isn't|was|wasn't|'s)\s+(?:not\s+|getting\s+|going\s+)?(?:working|helping|helpful|useless|pointless|nowhere|leading\s+nowhere)\b|\byou(?:'re|\s+are)\s+(?:not\s+(?:helping|helpful|understanding\s+me)|useless|no\s+help)\b`,
+    String.raw`\b(?:this|the|our|your)\s+(?:conversation|chat|chatbot|bot|assistant)\s+(?:is|isn't|was|wasn't|'s)\s+(?:not\s+|getting\s+|going\s+|so\s+|really\s+)?(?:working|helping|helpful|useless|pointless|nowhere|leading\s+nowhere|stupid|dumb|hopeless|rubbish)\b|\byou(?:'re|\s+are)\s+(?:not\s+(?:helping|helpful|understanding\s+me)|useless|no\s+help|stupid|dumb|hopeless)\b`,
     false,
   ),
   shape('help from a human', String.raw`\b(?:help|assistance|support|advice)\s+from\s+(?:${HUMAN}|${ANYONE})\b${NOT_A_MODIFIER}`),
   shape('who can I talk to', String.raw`\bwho\s+(?:can|could|should|do|would)\s+i\s+(?:${TALK}|contact|call|ring)\b`),
   shape(
     'are there humans',
-    String.raw`\b(?:is|are)\s+there\s+(?:a|an|any)\s+(?:real\s+|actual\s+|live\s+)?(?:human|humans|person|people|agents?|operators?)(?:\s+(?:here|available|around|there|online|working|on\s+duty))?\s*(?:[?.!,]|$)`,
+    String.raw`\b(?:is|are)\s+there\s+(?:(?:also|really|even)\s+)?(?:(?:a|an|any)\s+)?(?:real\s+|actual\s+|live\s+)?(?:human|humans|person|people|agents?|operators?)(?:\s+(?:here|available|around|there|online|on\s+duty|working(?:\s+(?:for|at|in)\s+[^.?!,]+)?))?\s*(?:[?.!,]|$)`,
   ),
   shape('is there someone', String.raw`\b(?:is|are)\s+there\s+(?:${HUMAN}|${ANYONE})\s+(?:i|we)\s+(?:can|could)\s+${TALK}\b`),
   shape('a human, please', String.raw`^(?:(?:hi|hello|hey|ok|okay|yes|no)[,\s]+)?(?:${HUMAN}|operator|someone|somebody)(?:[,\s]+(?:please|now|pls|asap|right\s+now))*[.!?\s]*$`),
@@ -93,6 +112,8 @@ const NEGATION = /\b(?:don't|do\s+not|doesn't|does\s+not|didn't|never|no\s+need|
 const NEGATION_WINDOW = 6;
 /** A question about the process ("do I have to talk to someone to ...?") right before the request, not a request. */
 const PROCESS_QUESTION = /\b(?:(?:do|will|would|should|must)\s+(?:i|we)|does\s+(?:it|that|this|one))\s+(?:(?:need|have)\s+to|require(?:\s+(?:me|us)\s+to)?)\s*(?:(?:first|always|still|actually)\s+)?$|\b(?:was|were|had\s+been|have\s+been)\s+$/;
+/** A question about what the assistant is ("are you a real person?", "you sound like a human"), not a request. */
+const ABOUT_THE_ASSISTANT = /\b(?:(?:are|r)\s+(?:you|u)|(?:am\s+i|are\s+we)(?:\s+(?:talking|speaking|chatting)\s+(?:to|with))?|(?:sound|seem|look|talk|write)s?(?:\s+like)?)\s+(?:(?:a|an|the)\s+)?$/;
 /** Questions that complain about not reaching a human ("why can't I talk to someone") still ask for one. */
 const COMPLAINT = /\b(?:can't|cannot|couldn't|why\s+(?:can't|won't|don't|isn't)|won't\s+you|can\s+you\s+not)\b/;
 
@@ -103,9 +124,12 @@ export interface ExplicitRequest {
   text: string;
 }
 
+/** "I don't know how to reach a person" asks for one: the negation is about knowing, not about the request. */
+const NOT_KNOWING_HOW = /\b(?:don't|do\s+not|didn't|can't)\s+(?:know|understand|see|figure\s+out|find)\s+(?:how|what|where|who|a\s+way)\b/g;
+
 function governed(clause: string): boolean {
   if (PROCESS_QUESTION.test(clause)) return true;
-  const near = clause.trim().split(/\s+/).slice(-NEGATION_WINDOW).join(' ');
+  const near = clause.trim().replace(NOT_KNOWING_HOW, '').split(/\s+/).slice(-NEGATION_WINDOW).join(' ');
   return NEGATION.test(near) && !COMPLAINT.test(near);
 }
 
@@ -119,7 +143,8 @@ export function findExplicitRequest(message: string): ExplicitRequest | undefine
       const start = match.index;
       const end = start + match[0].length;
       const insideDeclined = declined.some(([from, to]) => start < to && end > from);
-      if (negatable && (insideDeclined || governed(clauseBefore(text, start)))) {
+      const clause = clauseBefore(text, start);
+      if (ABOUT_THE_ASSISTANT.test(clause) || (negatable && (insideDeclined || governed(clause)))) {
         declined.push([start, end]);
         continue;
       }

@@ -38,6 +38,21 @@ describe('explicit requests for a human', () => {
     'Let me speak to your boss',
     'I need assistance from a person',
     'Are there any humans here?',
+    'Please give me an actual human',
+    'gimme a person pls',
+    'I want to speak with a normal agent',
+    'how do I reach one of your non-automated advisors?',
+    'could you put me in touch with a real person',
+    'please hand this conversation over to an agent',
+    'human handover please',
+    "I don't wanna chat with you anymore",
+    'this bot is useless',
+    'get someone to look at my claim',
+    'can somebody else help me with this?',
+    'do you have anyone there to talk to?',
+    'are there also people working at your support desk?',
+    "I don't know how I can get hold of an advisor",
+    'I need to contact somebody about my order',
   ])('escalates: %s', (message) => {
     const decision = decide(message);
     expect(decision.escalate).toBe(true);
@@ -76,6 +91,12 @@ describe('explicit requests for a human', () => {
     'I need to send money to someone',
     'Transfer it to someone else',
     'Can I have a booking for two people?',
+    // Questions about what the assistant is, and money moving to a new payee:
+    'Are you a real person?',
+    'r u human or a bot',
+    'am I talking to a real agent right now?',
+    'you sound like a real person',
+    'I need to make a transfer to a new person',
   ])('does not escalate: %s', (message) => {
     const decision = decide(message);
     expect(decision.escalate).toBe(false);
