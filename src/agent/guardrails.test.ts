@@ -30,6 +30,24 @@ describe('stream guard', () => {
     expect(out.every((piece) => !/\d{3}|@|example/.test(piece))).toBe(true);
     expect(guard.removed).toBe(2);
   });
+  it('never releases a usable unseen address or number, wherever the stream splits', () => {
+    const text = 'Mail jo.smith@corp.example.org or call +1 (555) 010-9999, not help@shop.com. Order 1234 ships today.';
+    const screen = contactScreen('you can write to help@shop.com');
+    for (let first = 1; first < text.length; first++) {
+      for (const step of [1, 3, 7]) {
+        const out: string[] = [];
+        const guard = createStreamGuard(screen, (piece) => out.push(piece));
+        guard.push(text.slice(0, first));
+        for (let at = first; at < text.length; at += step) guard.push(text.slice(at, at + step));
+        guard.flush();
+        const streamed = out.join('');
+        expect(streamed).not.toMatch(/@corp|corp\.example|555|9999/);
+        expect(streamed).toContain('help@shop.com');
+        expect(streamed).toContain('Order 1234 ships today.');
+        expect(guard.removed).toBe(2);
+      }
+    }
+  });
   it('releases letters at once and holds what could become an address or a number', () => {
     const out: string[] = [];
     const guard = createStreamGuard(contactScreen('write to help@shop.com'), (text) => out.push(text));
