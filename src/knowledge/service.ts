@@ -7,8 +7,9 @@
  *            -> chunk -> embed (batched) -> index.addDocumentChunks (all or nothing) -> 'indexed' with chunkCount;
  *            on failure 'failed' with the reason and no chunk left behind.
  *   search:  search plan (a long text -> its need + need sentences as sub-queries) -> query embeddings in one
- *            batch (unless lexical-only) -> hybrid search ranking documents -> results above the relevance
- *            threshold. Each search and each indexing attempt is counted (stats()) and reported to the observer.
+ *            batch (unless lexical-only) -> hybrid search ranking documents (for a long text, re-ranked by the
+ *            references its best documents share) -> results above the relevance threshold. Each search and
+ *            each indexing attempt is counted (stats()) and reported to the observer.
  *
  * The embedding model and the index open in start(), not in the constructor: loading a model takes seconds, and
  * the service must answer (health, sessions) meanwhile or without one. Without a model the knowledge base runs
@@ -373,6 +374,7 @@ export class KnowledgeBase {
           minScore: options.minScore ?? 0,
           weight: plan.weight,
           subQueries: plan.subQueries.map((sub, i) => ({ ...sub, vector: vectors[i + 1] })),
+          ...(plan.referenceBoost ? { referenceBoost: plan.referenceBoost } : {}),
         },
         {
           ...this.options.searchOptions,

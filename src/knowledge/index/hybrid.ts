@@ -5,7 +5,8 @@
  *
  * Ranking: by default documents, not chunks (rank-fusion.ts): weighted RRF over every list, each document shown
  * by its best chunk (maxChunksPerDocument more if asked). With `groupByDocument: false` or 'convex' fusion and no
- * sub-queries, fuse() below ranks chunks as they come.
+ * sub-queries, fuse() below ranks chunks as they come. With `referenceBoost` (long messages), the top documents
+ * are then re-ranked by the references they share with the best ones (query/references.ts).
  *
  * What `score` means (always 0..1, higher is better; `signals` keeps the main query's raw ranks and scores):
  * - 'rrf' (default): reciprocal rank fusion, raw = sum over lists of weight / (rrfK + rank), reported relative to
@@ -22,8 +23,9 @@
  * "nothing relevant"), else with `score`.
  */
 import type { Candidate, Chunk, KnowledgeIndex, SearchQuery, SearchResult } from '../types.js';
+import { boostReferenced, referencesOf, type ReferenceBoostOptions } from '../query/references.js';
 import { queryTerms } from './query-text.js';
-import { fuseByDocument, type RankedList } from './rank-fusion.js';
+import { documentOfChunk, fuseByDocument, type RankedList } from './rank-fusion.js';
 import { DEFAULT_SNIPPET_LENGTH, makeSnippet } from './snippet.js';
 
 export type FusionMethod = 'rrf' | 'convex';
@@ -68,6 +70,8 @@ export type HybridQuery = SearchQuery & {
   /** RRF weight of the main query's lists when there are sub-queries (default 1). */
   weight?: number;
   subQueries?: SubQuery[];
+  /** Re-rank the top documents by the references they share with the best ones (query/references.ts). */
+  referenceBoost?: ReferenceBoostOptions;
 };
 
 /**
@@ -195,6 +199,7 @@ export async function hybridSearch(
     // queries would only hold more PostgreSQL connections.
     for (const sub of subQueries) add(await candidateLists(index, sub.text, sub.vector, subLimit), sub.weight ?? 1, false);
     fused = fuseByDocument(lists.filter((list) => list.weight > 0), options.rrfK);
+    if (query.referenceBoost) fused = await withReferencesBoosted(index, fused, query.referenceBoost);
   }
 
   const vectors = [vector, ...subQueries.map((sub) => sub.vector)].filter((v): v is Float32Array => v !== undefined);
@@ -227,6 +232,41 @@ export async function hybridSearch(
     }
   }
   return results;
+}
+
+/**
+ * Documents re-ranked by reference expansion; the rest keep their order below them. 50, chosen on the dev half
+ * among 30-200: from further down, a document sharing a name with two seeds would jump past better ones into the
+ * top 5.
+ */
+const REFERENCE_POOL = 50;
+
+/**
+ * Re-orders the fused documents with boostReferenced(). A document's references are read from its chunks among
+ * the candidates (with a few dozen lists, most chunks of a well-placed document are): one read, no per-document
+ * query. planSearch asks for it for long messages only, so a short query's results never change.
+ */
+async function withReferencesBoosted(index: KnowledgeIndex, fused: FusedCandidate[], options: ReferenceBoostOptions): Promise<FusedCandidate[]> {
+  const byDocument = new Map<string, FusedCandidate[]>();
+  for (const candidate of fused) {
+    const documentId = documentOfChunk(candidate.chunkId);
+    const chunks = byDocument.get(documentId);
+    if (chunks) chunks.push(candidate);
+    else byDocument.set(documentId, [candidate]);
+  }
+  const documents = [...byDocument.keys()];
+  const pool = documents.slice(0, REFERENCE_POOL);
+  const texts = new Map<string, string[]>(pool.map((documentId) => [documentId, []]));
+  const chunkIds = pool.flatMap((documentId) => byDocument.get(documentId)!.map((candidate) => candidate.chunkId));
+  for (const chunk of await index.getChunks(chunkIds)) texts.get(chunk.documentId)?.push(chunk.text);
+  const order = boostReferenced(pool.map((id) => ({ id, references: referencesOf(texts.get(id)!.join('\n')) })), options);
+  // Scores are rank-based: the i-th document takes the i-th score, so scores still fall down the list and the
+  // first result keeps the top score the agent reads.
+  const scores = pool.map((documentId) => byDocument.get(documentId)![0]!.score);
+  const reordered = order.flatMap((documentId, i) =>
+    byDocument.get(documentId)!.map((candidate, j) => ({ ...candidate, score: j === 0 ? scores[i]! : Math.min(candidate.score, scores[i]!) })),
+  );
+  return [...reordered, ...documents.slice(REFERENCE_POOL).flatMap((documentId) => byDocument.get(documentId)!)];
 }
 
 function toResult(candidate: FusedCandidate & { relevance?: number }, chunk: Chunk, terms: string[], snippetLength: number): SearchResult {

@@ -19,6 +19,7 @@ describe('planSearch', () => {
     expect(plan.text).toMatch(/cracked screen/);
     expect(plan.weight).toBeGreaterThan(1);
     expect(plan.rrfK).toBeDefined();
+    expect(plan.referenceBoost).toMatchObject({ seeds: expect.any(Number), bonus: expect.any(Number) });
     const texts = plan.subQueries.map((sub) => sub.text);
     expect(texts.some((t) => /cracked screen/.test(t))).toBe(true);
     expect(texts.some((t) => /delivery fee will be refunded/.test(t))).toBe(true);
@@ -34,5 +35,6 @@ describe('planSearch', () => {
     const single = planSearch(BRIEF, { maxSubQueries: 0 });
     expect(single).toMatchObject({ weight: 1, subQueries: [] });
     expect(single.rrfK).toBeUndefined();
+    expect(single.referenceBoost).toBeUndefined();
   });
 });

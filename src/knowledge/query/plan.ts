@@ -4,13 +4,17 @@
  * - A short message (up to `passThroughWords`) is one query: the customer's own words, minus identifiers.
  * - A long one (an email, a role-play brief) states several needs at once. It becomes the extracted query
  *   (extract.ts: its need sentences, strongest first) plus each need sentence as a sub-query of its own, fused by
- *   document (index/rank-fusion.ts) so that each need can place its best documents near the top.
+ *   document (index/rank-fusion.ts) so that each need can place its best documents near the top. The fused
+ *   ranking is then re-ranked by reference expansion (references.ts): a need that takes several procedures
+ *   names only the first of them, and the others share its tool and field names.
  *
  * The numbers below were chosen on the development half of ../shared/eval/banking_knowledge only (tasks whose
  * sha256(id) starts with an even byte; `frontline eval retrieval` reports both halves) among: 6-40 sub-queries,
- * flat or need-score weights, main-query weight 1-6, rrfK 5-60. The other half was held out.
+ * flat or need-score weights, main-query weight 1-6, rrfK 5-60; reference expansion: 3-10 seed documents,
+ * bonus 0.03-0.08. The other half was held out.
  */
 import { extractNeedSentences, extractSearchQuery, scrubIdentifiers } from './extract.js';
+import type { ReferenceBoostOptions } from './references.js';
 
 export interface SearchPlan {
   /** The main query. */
@@ -20,6 +24,8 @@ export interface SearchPlan {
   subQueries: { text: string; weight: number }[];
   /** RRF's rank constant for this plan (undefined: the fusion default). */
   rrfK?: number;
+  /** Reference expansion of the fused ranking (long messages only; undefined: none). */
+  referenceBoost?: ReferenceBoostOptions;
 }
 
 export interface PlanOptions {
@@ -36,6 +42,11 @@ const MAIN_WEIGHT = 3;
  * not by appearing somewhere in many of them (rrfK 60 rewards the latter).
  */
 const MULTI_QUERY_RRF_K = 5;
+/**
+ * Reference expansion: documents sharing a tool or field name with any of the top 8 gain 0.05 per such seed (on
+ * the 1 / (5 + rank) scale: one link lifts a document from rank 20 to about rank 6, two to about rank 2).
+ */
+const REFERENCE_BOOST: ReferenceBoostOptions = { seeds: 8, bonus: 0.05, rrfK: MULTI_QUERY_RRF_K };
 /** Sentences shorter than this say too little to search on their own ("Is that right?"). */
 const MIN_SUB_QUERY_WORDS = 3;
 
@@ -53,5 +64,5 @@ export function planSearch(message: string, options: PlanOptions = {}): SearchPl
     // Stronger need sentences (more need cues, in a need section, quoted speech) count more.
     .map((sentence) => ({ text: sentence.text, weight: 1 + sentence.score }));
   if (subQueries.length === 0) return { text: main, weight: 1, subQueries };
-  return { text: main, weight: MAIN_WEIGHT, subQueries, rrfK: MULTI_QUERY_RRF_K };
+  return { text: main, weight: MAIN_WEIGHT, subQueries, rrfK: MULTI_QUERY_RRF_K, referenceBoost: REFERENCE_BOOST };
 }
