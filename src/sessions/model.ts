@@ -50,8 +50,28 @@ function checkStatus(status: unknown): SessionStatus {
   return status as SessionStatus;
 }
 
+/** Values that JSON keeps exactly as they are (-0 becomes 0, NaN and the infinities null). */
+function isJsonScalar(value: unknown): boolean {
+  const type = typeof value;
+  return type === 'string' || type === 'boolean' || value === null || (type === 'number' && Number.isFinite(value) && !Object.is(value, -0));
+}
+
+/**
+ * A copy of `metadata` as JSON would store it. A flat object of scalars (the usual patch, on every write) is
+ * copied as it is, which is the same result without the round trip through JSON text.
+ */
 function checkMetadata(metadata: unknown): Record<string, unknown> {
   if (!isPlainObject(metadata)) throw new ValidationError('session metadata must be a plain JSON object');
+  const copy: Record<string, unknown> = {};
+  for (const key of Object.keys(metadata)) {
+    const value = metadata[key];
+    if (key === '__proto__' || !isJsonScalar(value)) return jsonCopy(metadata);
+    copy[key] = value;
+  }
+  return copy;
+}
+
+function jsonCopy(metadata: Record<string, unknown>): Record<string, unknown> {
   try {
     return JSON.parse(JSON.stringify(metadata)) as Record<string, unknown>;
   } catch (error) {
@@ -96,7 +116,9 @@ export function applyPatch(data: SessionData, patch: SessionPatch): SessionData 
   }
   if (patch.status !== undefined) next.status = checkStatus(patch.status);
   if (patch.metadata !== undefined) {
-    for (const [key, value] of Object.entries(checkMetadata(patch.metadata))) {
+    const changes = checkMetadata(patch.metadata);
+    for (const key of Object.keys(changes)) {
+      const value = changes[key];
       if (value === null) delete next.metadata[key];
       else next.metadata[key] = value;
     }
@@ -184,7 +206,10 @@ export function assembleSession(parts: SessionParts): Session {
   if (data.customerId !== undefined) session.customerId = data.customerId;
   if (data.conversationId !== undefined) session.conversationId = data.conversationId;
   if (data.fingerprint !== undefined) session.fingerprint = data.fingerprint;
-  return deepFreeze(session);
+  // The other fields are text, numbers or the counters frozen above: only these two can hold objects.
+  deepFreeze(session.messages);
+  deepFreeze(session.metadata);
+  return Object.freeze(session);
 }
 
 /** The sensitive part of a session (copied, so it can be patched). */
