@@ -9,7 +9,8 @@ import { clauseBefore, normalise } from './text.js';
 
 /** Teams a customer may ask for by name: a hotel's spa or restaurant, a bank's fraud or mortgage team. */
 const DEPARTMENT = String.raw`(?:spa|restaurant|kitchen|housekeeping|room\s+service|bar|gym|events?|billing|accounts?|fraud|mortgages?|loans?|lending|complaints?|sales|card|cards|payments?|security|technical|tech|it)`;
-const DET = String.raw`(?:(?:a|an|the|some|one|any|your|another|other|a\s+different|one\s+of\s+(?:your|the|our))\s+)?`;
+const DET_REQUIRED = String.raw`(?:(?:a|an|the|some|one|any|your|another|other|a\s+different|one\s+of\s+(?:your|the|our))\s+)`;
+const DET = `${DET_REQUIRED}?`;
 const ADJ = String.raw`(?:(?:real|actual|live|proper|human|physical|qualified|senior|more\s+senior|flesh\s+and\s+blood)\s+)*`;
 /** One person whose job is to help: asking to "get", "need" or "reach" one is asking for a human. */
 const ROLE = String.raw`(?:human(?:\s+beings?)?|humans|person|agents?|reps?|representatives?|operators?|advis[oe]rs?|consultants?|staff\s+members?|members?\s+of\s+(?:the\s+|your\s+)?(?:staff|team|support\s+team)|employees?|colleagues?|managers?|supervisors?|boss|receptionists?|concierge)`;
@@ -17,7 +18,6 @@ const ROLE = String.raw`(?:human(?:\s+beings?)?|humans|person|agents?|reps?|repr
 const SERVICE = String.raw`(?:customer\s+(?:service|support|care|services)(?:\s+(?:agents?|team|reps?|representatives?|department|people|staff))?|(?:support|service|care)\s+(?:team|desk|agents?|staff)|help\s*desk|front\s+desk|reception|call\s+cent(?:er|re))`;
 /** Groups one talks to or is transferred to, but "needs" or "has" in other senses ("the branch address"). */
 const GROUP = String.raw`(?:${SERVICE}|people|staff|(?:your|the)\s+(?:support\s+)?(?:team|staff)|the\s+branch|branch\s+staff|someone\s+else|somebody\s+else|${DEPARTMENT}\s+(?:team|staff|desk|department|people|manager|office))`;
-const DET_REQUIRED = DET.slice(0, -1);
 /** One more describing word, after a determiner: "a normal person", "your other agent", "a real Acme employee". */
 const ANY_WORD = String.raw`(?:[a-z][a-z'-]*\s+)?`;
 const SOMEONE_FROM = String.raw`(?:someone|somebody|anyone)\s+(?:from|at|in)\s+(?:${GROUP}|your\s+\w+)`;
