@@ -13,6 +13,8 @@ import type Database from 'better-sqlite3';
 import { FTS } from './sqlite-schema.js';
 
 const SCRATCH = 'knowledge_query_scratch';
+/** Counts kept at most (a few hundred kB); past that the cache starts afresh. */
+const MAX_KNOWN_TERMS = 10_000;
 
 export class SqliteTermStatistics {
   private readonly insert: Database.Statement;
@@ -35,11 +37,29 @@ export class SqliteTermStatistics {
     this.clear = db.prepare(`insert into temp.${SCRATCH} (${SCRATCH}) values ('delete-all')`);
   }
 
+  /** Counts already looked up (customers ask with the same words again and again), until forget(). */
+  private readonly known = new Map<string, number>();
+
   /**
    * The number of chunks containing each term (for a term the tokenizer splits in several tokens, the smallest
    * of their counts, an upper bound for the phrase). A term that yields no token counts 0.
    */
   documentFrequencies(terms: string[]): number[] {
+    const missing = terms.filter((term) => !this.known.has(term));
+    if (missing.length > 0) {
+      const counts = this.lookUp(missing);
+      if (this.known.size + missing.length > MAX_KNOWN_TERMS) this.known.clear();
+      missing.forEach((term, i) => this.known.set(term, counts[i]!));
+    }
+    return terms.map((term) => this.known.get(term)!);
+  }
+
+  /** The index changed: every count may have. */
+  forget(): void {
+    this.known.clear();
+  }
+
+  private lookUp(terms: string[]): number[] {
     return this.db.transaction(() => {
       terms.forEach((term, i) => this.insert.run(i + 1, term));
       const rows = this.lookup.all() as { i: number; documents: number }[];

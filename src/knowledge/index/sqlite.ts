@@ -165,7 +165,7 @@ export class SqliteKnowledgeIndex implements KnowledgeIndex {
           this.recordChange(documentId);
         })
         .immediate();
-      this.chunkTotal = undefined;
+      this.indexChanged();
       this.syncVectors(true);
     });
   }
@@ -180,7 +180,7 @@ export class SqliteKnowledgeIndex implements KnowledgeIndex {
           return count;
         })
         .immediate();
-      this.chunkTotal = undefined;
+      this.indexChanged();
       this.syncVectors(true);
       return removed;
     });
@@ -233,8 +233,8 @@ export class SqliteKnowledgeIndex implements KnowledgeIndex {
     const terms = queryTerms(text);
     if (terms.length === 0 || limit <= 0) return [];
     const maxFraction = this.options.maxTermFraction ?? 0.5;
-    const informative =
-      maxFraction >= 1 ? terms : selectInformativeTerms(terms, this.termStatistics.documentFrequencies(terms), this.totalChunks(), maxFraction);
+    // The total first: it notices another connection's writes, which also invalidate the terms' counts.
+    const informative = maxFraction >= 1 ? terms : this.informativeTerms(terms, this.totalChunks(), maxFraction);
     const match = fts5MatchQuery(informative);
     if (!match) return [];
     const rows = this.statements.lexical.all(this.weights.title, this.weights.text, match, Math.floor(limit)) as {
@@ -243,6 +243,10 @@ export class SqliteKnowledgeIndex implements KnowledgeIndex {
     }[];
     // bm25() is "lower is better" (negative); flip it so every signal reads "higher is better".
     return rows.map((row) => ({ chunkId: row.id, score: -row.score }));
+  }
+
+  private informativeTerms(terms: string[], total: number, maxFraction: number): string[] {
+    return selectInformativeTerms(terms, this.termStatistics.documentFrequencies(terms), total, maxFraction);
   }
 
   private vec0Search(vector: Float32Array, limit: number): Candidate[] {
@@ -281,13 +285,20 @@ export class SqliteKnowledgeIndex implements KnowledgeIndex {
     this.matrix = undefined;
   }
 
-  /** The number of chunks, cached until this or another connection writes. */
+  /** The number of chunks, cached (with the terms' chunk counts) until this or another connection writes. */
   private totalChunks(): number {
     const dataVersion = Number(this.db.pragma('data_version', { simple: true }));
     if (this.chunkTotal?.dataVersion !== dataVersion) {
+      this.termStatistics.forget();
       this.chunkTotal = { count: Number(this.statements.countAll.get()), dataVersion };
     }
     return this.chunkTotal.count;
+  }
+
+  /** This connection wrote chunks: the cached counts are stale. */
+  private indexChanged(): void {
+    this.chunkTotal = undefined;
+    this.termStatistics.forget();
   }
 
   private assertOpen(): void {
