@@ -80,3 +80,11 @@ export async function transcript(app: FastifyInstance, chat: Chat) {
   expect(response.statusCode, response.body).toBe(200);
   return (response.json() as { messages: { role: string; content: string; status: string; sources: unknown[]; confidence: number | null }[] }).messages;
 }
+
+/** Each reply directly follows its own question (the scripted model echoes it): no two turns interleaved. */
+export function expectEachReplyFollowsItsQuestion(stored: { role: string; content: string }[]): void {
+  for (let i = 0; i < stored.length; i += 2) {
+    expect(stored[i]!.role).toBe('customer');
+    expect(stored[i + 1]!.content).toContain(stored[i]!.content);
+  }
+}

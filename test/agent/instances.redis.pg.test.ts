@@ -10,7 +10,7 @@ import { createScriptedModel, type CallOptions, type ScriptedResponse } from '..
 import type { TestApp } from '../helpers/app.js';
 import { PrivateRedis, waitFor } from '../helpers/processes.js';
 import { createTestPostgresDatabase } from '../helpers/services.js';
-import { addArticle, buildAgentApp, REFUND_ARTICLE, startChat, transcript } from './helpers.js';
+import { addArticle, buildAgentApp, expectEachReplyFollowsItsQuestion, REFUND_ARTICLE, startChat, transcript } from './helpers.js';
 
 const answer = (call: CallOptions): ScriptedResponse => ({ text: `Answer to "${String(call.messages.at(-1)?.content)}" [1]`, chunkDelayMs: 2 });
 let redis: PrivateRedis;
@@ -52,10 +52,7 @@ describe('two instances, one session', () => {
     expect(responses.map((r) => r.statusCode)).toEqual(questions.map(() => 200));
     const stored = await transcript(b.app, chat);
     expect(stored).toHaveLength(12);
-    for (let i = 0; i < stored.length; i += 2) {
-      expect(stored[i]!.role).toBe('customer');
-      expect(stored[i + 1]!.content).toContain(stored[i]!.content);
-    }
+    expectEachReplyFollowsItsQuestion(stored);
     const session = await b.app.services.sessionStore.get(chat.sessionId);
     expect(session!.counters.messageCount).toBe(12);
     expect(session!.messages.at(-1)!.content).toBe(stored.at(-1)!.content);

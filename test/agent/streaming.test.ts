@@ -10,7 +10,7 @@ import { createScriptedModel, type CallOptions, type ScriptedResponse } from '..
 import { openDatabase } from '../../src/storage/database.js';
 import { createRepositories } from '../../src/storage/index.js';
 import type { TestApp } from '../helpers/app.js';
-import { addArticle, buildAgentApp, REFUND_ARTICLE, startChat, transcript, type Chat } from './helpers.js';
+import { addArticle, buildAgentApp, expectEachReplyFollowsItsQuestion, REFUND_ARTICLE, startChat, transcript, type Chat } from './helpers.js';
 import { eventually } from '../knowledge/service/helpers.js';
 
 let respond: (call: CallOptions) => ScriptedResponse = () => ({ text: 'unset' });
@@ -111,11 +111,7 @@ describe('one session, many messages at once', () => {
     expect(responses.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
     const stored = await transcript(t.app, chat);
     expect(stored).toHaveLength(10);
-    // Each reply directly follows its own question: no two turns interleaved.
-    for (let i = 0; i < stored.length; i += 2) {
-      expect(stored[i]!.role).toBe('customer');
-      expect(stored[i + 1]!.content).toContain(stored[i]!.content);
-    }
+    expectEachReplyFollowsItsQuestion(stored);
     const session = await t.app.services.sessionStore.get(chat.sessionId);
     expect(session!.counters.messageCount).toBe(10);
   });

@@ -233,8 +233,12 @@ export class SqliteKnowledgeIndex implements KnowledgeIndex {
     const terms = queryTerms(text);
     if (terms.length === 0 || limit <= 0) return [];
     const maxFraction = this.options.maxTermFraction ?? 0.5;
-    // The total first: it notices another connection's writes, which also invalidate the terms' counts.
-    const informative = maxFraction >= 1 ? terms : this.informativeTerms(terms, this.totalChunks(), maxFraction);
+    let informative = terms;
+    if (maxFraction < 1) {
+      // The total first: it notices another connection's writes, which also invalidate the terms' counts.
+      const total = this.totalChunks();
+      informative = selectInformativeTerms(terms, this.termStatistics.documentFrequencies(terms), total, maxFraction);
+    }
     const match = fts5MatchQuery(informative);
     if (!match) return [];
     const rows = this.statements.lexical.all(this.weights.title, this.weights.text, match, Math.floor(limit)) as {
@@ -243,10 +247,6 @@ export class SqliteKnowledgeIndex implements KnowledgeIndex {
     }[];
     // bm25() is "lower is better" (negative); flip it so every signal reads "higher is better".
     return rows.map((row) => ({ chunkId: row.id, score: -row.score }));
-  }
-
-  private informativeTerms(terms: string[], total: number, maxFraction: number): string[] {
-    return selectInformativeTerms(terms, this.termStatistics.documentFrequencies(terms), total, maxFraction);
   }
 
   private vec0Search(vector: Float32Array, limit: number): Candidate[] {
