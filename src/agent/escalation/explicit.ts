@@ -6,14 +6,17 @@
  * I have to speak to someone to close my account?") is not one.
  */
 import { clauseBefore, normalise } from './text.js';
+import { correctTypos } from './typos.js';
 
 /** Teams a customer may ask for by name: a hotel's spa or restaurant, a bank's fraud or mortgage team. */
 const DEPARTMENT = String.raw`(?:spa|restaurant|kitchen|housekeeping|room\s+service|bar|gym|events?|billing|accounts?|fraud|mortgages?|loans?|lending|complaints?|sales|card|cards|payments?|security|technical|tech|it)`;
 const DET_REQUIRED = String.raw`(?:(?:a|an|the|some|one|any|your|another|other|a\s+different|one\s+of\s+(?:your|the|our))\s+)`;
 const DET = `${DET_REQUIRED}?`;
 const ADJ = String.raw`(?:(?:real|actual|live|proper|human|physical|qualified|senior|more\s+senior|flesh\s+and\s+blood)\s+)*`;
+/** "An assistant" is a person (a shop's, a bank's); "the assistant", "your virtual assistant" is this chat. */
+const HUMAN_ASSISTANT = String.raw`(?<!\b(?:the|this|your|my|virtual|ai|digital|chat|automated|online|smart)\s+)assistants?`;
 /** One person whose job is to help: asking to "get", "need" or "reach" one is asking for a human. */
-const ROLE = String.raw`(?:human(?:\s+beings?)?|humans|person|agents?|reps?|representatives?|operators?|advis[oe]rs?|consultants?|staff\s+members?|members?\s+of\s+(?:the\s+|your\s+)?(?:staff|team|support\s+team)|employees?|colleagues?|managers?|supervisors?|boss|receptionists?|concierge)`;
+const ROLE = String.raw`(?:human(?:\s+beings?)?|humans|person|agents?|${HUMAN_ASSISTANT}|reps?|representatives?|operators?|advis[oe]rs?|consultants?|staff\s+members?|members?\s+of\s+(?:the\s+|your\s+)?(?:staff|team|support\s+team)|employees?|executives?|colleagues?|managers?|supervisors?|boss|receptionists?|concierge)`;
 /** The service as a whole: as much a human as a role when the customer asks for it. */
 const SERVICE = String.raw`(?:customer\s+(?:service|support|care|services)(?:\s+(?:agents?|team|reps?|representatives?|department|people|staff))?|(?:support|service|care)\s+(?:team|desk|agents?|staff)|help\s*desk|front\s+desk|reception|call\s+cent(?:er|re))`;
 /** Groups one talks to or is transferred to, but "needs" or "has" in other senses ("the branch address"). */
@@ -50,7 +53,8 @@ const shape = (name: string, source: string, negatable = true): RequestShape => 
 export const REQUEST_SHAPES: readonly RequestShape[] = [
   shape(
     'talk to a human',
-    String.raw`\b${TALK}(?:\s+(?:directly|personally|in\s+person|over\s+the\s+phone|on\s+the\s+phone|right\s+now|now))?\s+(?:to|with)\s+(?:${HUMAN}|${ANYONE}|the\s+${DEPARTMENT})\b${NOT_A_MODIFIER}`,
+    // The preposition may be missing before "a"/"an" ("I want to talk a agent"), not before a bare role ("chat agent").
+    String.raw`\b${TALK}(?:\s+(?:directly|personally|in\s+person|over\s+the\s+phone|on\s+the\s+phone|right\s+now|now))?\s+(?:(?:to|with)\s+|(?=an?\s))(?:${HUMAN}|${ANYONE}|the\s+${DEPARTMENT})\b${NOT_A_MODIFIER}`,
   ),
   shape(
     'transfer to a human',
@@ -59,7 +63,7 @@ export const REQUEST_SHAPES: readonly RequestShape[] = [
   // Without an object only to a role: "transfer to someone" is how money moves.
   shape(
     'transfer to an agent',
-    String.raw`\b(?:connect|transfer|escalate|redirect|route|put\s+through)(?:\s+(?:it|this))?\s+(?:to|with)\s+${NAMED_PERSON}\b${NOT_A_MODIFIER}`,
+    String.raw`\b(?:connect|transfer|escalate|redirect|route|put\s+through)(?:\s+(?:it|this))?\s+(?:to|with)\s+${NAMED_PERSON}\b${NOT_A_MODIFIER}|\bconnect\s+(?:an?|one\s+of\s+your)\s+${ADJ}(?:${ROLE}|${SERVICE})\b${NOT_A_MODIFIER}`,
   ),
   shape('transfer me', String.raw`\b(?:transfer\s+me|put\s+me\s+through|escalate\s+(?:this|my\s+(?:case|complaint|issue))|connect\s+me)\b`),
   shape(
@@ -71,11 +75,11 @@ export const REQUEST_SHAPES: readonly RequestShape[] = [
     'someone to help',
     String.raw`\b(?:(?:get|have|send)\s+(?:someone|somebody|a\s+person|a\s+human)(?:\s+else)?|(?:someone|somebody|anyone)\s+else|a\s+(?:real\s+)?(?:person|human))\s+(?:to\s+)?(?:help|assist|look\s+(?:at|into)|take\s+a\s+look|check|deal\s+with|handle|sort)\b`,
   ),
-  shape('contact someone', String.raw`\b(?:contact|reach|get\s+hold\s+of|get\s+in\s+touch\s+with)\s+(?:${ANYONE})\b`),
+  shape('contact someone', String.raw`\b(?:contact|contacting|reach|reaching|get\s+hold\s+of|get\s+in\s+touch\s+with)\s+(?:${ANYONE})\b`),
   shape('someone to talk to', String.raw`\b(?:someone|somebody|anyone|a\s+person|a\s+human)\s+(?:(?:there|here|else)\s+)?to\s+(?:${TALK})\s+(?:to|with)\b`),
   shape(
     'get a human',
-    String.raw`\b(?:(?:get|find|fetch|bring|give)\s+me|gimme|need|want|wanna|like|prefer|get|(?:can|could|may)\s+(?:i|we)\s+(?:have|see)|see|reach|contact|call|ring|phone|request|find|get\s+hold\s+of|get\s+through\s+to|get\s+in\s+touch\s+with|be\s+put\s+through\s+to|be\s+connected\s+(?:to|with)|be\s+transferred\s+to)\s+(?:to\s+)?${PERSON}\b${NOT_A_MODIFIER}`,
+    String.raw`\b(?:(?:get|find|fetch|bring|give)\s+me|gimme|need|want|wanna|like|prefer|get|(?:can|could|may)\s+(?:i|we)\s+(?:have|see)|see|reach|contact|call|ring|phone|request|find|contacting|reaching|get\s+hold\s+of|get\s+through\s+to|get\s+in\s+touch\s+with|be\s+put\s+through\s+to|be\s+connected\s+(?:to|with)|be\s+transferred\s+to)\s+(?:to\s+)?${PERSON}\b${NOT_A_MODIFIER}`,
   ),
   shape('on the line', String.raw`\b(?:get|put|have)\s+(?:me\s+)?(?:${HUMAN}|${ANYONE})(?:\s+else)?\s+on\s+the\s+(?:line|phone)\b`),
   shape(
@@ -112,6 +116,8 @@ const NEGATION = /\b(?:don't|do\s+not|doesn't|does\s+not|didn't|never|no\s+need|
 const NEGATION_WINDOW = 6;
 /** A question about the process ("do I have to talk to someone to ...?") right before the request, not a request. */
 const PROCESS_QUESTION = /\b(?:(?:do|will|would|should|must)\s+(?:i|we)|does\s+(?:it|that|this|one))\s+(?:(?:need|have)\s+to|require(?:\s+(?:me|us)\s+to)?)\s*(?:(?:first|always|still|actually)\s+)?$|\b(?:was|were|had\s+been|have\s+been)\s+$/;
+/** A question about opening hours ("at what time can I call customer service?"): information, not a request. */
+const HOURS_QUESTION = /\b(?:what|which)\s+(?:times?|hours?|days?)\b/;
 /** A question about what the assistant is ("are you a real person?", "you sound like a human"), not a request. */
 const ABOUT_THE_ASSISTANT = /\b(?:(?:are|r)\s+(?:you|u)|(?:am\s+i|are\s+we)(?:\s+(?:talking|speaking|chatting)\s+(?:to|with))?|(?:sound|seem|look|talk|write)s?(?:\s+like)?)\s+(?:(?:a|an|the)\s+)?$/;
 /** Questions that complain about not reaching a human ("why can't I talk to someone") still ask for one. */
@@ -120,7 +126,7 @@ const COMPLAINT = /\b(?:can't|cannot|couldn't|why\s+(?:can't|won't|don't|isn't)|
 export interface ExplicitRequest {
   /** The request shape that matched, e.g. "talk to a human". */
   shape: string;
-  /** The words that matched, as the customer wrote them (normalised). */
+  /** The words that matched, as the customer wrote them (normalised, slips in the request words put right). */
   text: string;
 }
 
@@ -128,14 +134,14 @@ export interface ExplicitRequest {
 const NOT_KNOWING_HOW = /\b(?:don't|do\s+not|didn't|can't)\s+(?:know|understand|see|figure\s+out|find)\s+(?:how|what|where|who|a\s+way)\b/g;
 
 function governed(clause: string): boolean {
-  if (PROCESS_QUESTION.test(clause)) return true;
+  if (PROCESS_QUESTION.test(clause) || HOURS_QUESTION.test(clause)) return true;
   const near = clause.trim().replace(NOT_KNOWING_HOW, '').split(/\s+/).slice(-NEGATION_WINDOW).join(' ');
   return NEGATION.test(near) && !COMPLAINT.test(near);
 }
 
 /** The first request for a human in `message` that no negation or process question governs, if any. */
 export function findExplicitRequest(message: string): ExplicitRequest | undefined {
-  const text = normalise(message);
+  const text = correctTypos(normalise(message));
   // A negated request also covers the shapes inside it: in "don't transfer me to a real person", "real person".
   const declined: [number, number][] = [];
   for (const { name, pattern, negatable } of REQUEST_SHAPES) {

@@ -53,6 +53,17 @@ describe('explicit requests for a human', () => {
     'are there also people working at your support desk?',
     "I don't know how I can get hold of an advisor",
     'I need to contact somebody about my order',
+    // A shop's or a bank's assistant is a person; typing slips in the words the request hangs on:
+    'could I chat with an assistant about my delivery?',
+    'I would like help contacting an advisor',
+    'can i speak to somone please',
+    'I want to talk to a real eprson',
+    'put me through to an opertor',
+    'need to speak to a represnetative now',
+    'please let me talkk to an agnet',
+    'I want speak a representative',
+    'please connect an operator',
+    'let me talk to your customer care executive',
   ])('escalates: %s', (message) => {
     const decision = decide(message);
     expect(decision.escalate).toBe(true);
@@ -97,6 +108,15 @@ describe('explicit requests for a human', () => {
     'am I talking to a real agent right now?',
     'you sound like a real person',
     'I need to make a transfer to a new person',
+    // The chat's own assistant, opening hours, and real words one letter from the request words:
+    'the assistant told me my parcel left yesterday',
+    'is your virtual assistant available in French?',
+    'At what time can I call customer service on Saturdays?',
+    'I need to manage my standing orders',
+    'I want to cancel my phone contract',
+    'Can I add a persona to my profile?',
+    'the chat agent said my refund was sent',
+    'let me chat a bit more about my order',
   ])('does not escalate: %s', (message) => {
     const decision = decide(message);
     expect(decision.escalate).toBe(false);
