@@ -34,8 +34,8 @@ const ANYONE = String.raw`(?:someone|somebody|anyone|anybody|a\s+human|a\s+perso
 const NOT_A_MODIFIER = String.raw`(?![\s-]+(?:to[\s-]+person|fees?|address|e-?mail|number|code|id|details|portal|login|account|hours|opening|banking|app|website|site|page|form|letter|who\s+(?:manages|handles|looks)))`;
 const TALK = String.raw`(?:speak|speaking|talk|talking|chat|chatting|complain|discuss\s+(?:this|it|that)|have\s+a\s+(?:word|chat|conversation))`;
 const OBJECT = String.raw`(?:me|us|my\s+(?:call|case|query|question|issue|complaint)|this(?:\s+(?:call|case|chat|conversation|issue))?)`;
-/** Where a call request may go on: "call me back", "give me a call tomorrow" (not "a ring binder", "by my name"). */
-const CALL_TAIL = String.raw`(?=\s*(?:[?.!,;]|$|\s+(?:back|please|pls|on|at|when|today|tomorrow|tonight|asap|soon|later|now|about|regarding|so|and|if|this|in|after|before|between|as|urgently)\b))`;
+/** Where a call request may go on: "call me back", "call me 0207 946 0000", "give me a call tomorrow" (not "a ring binder", "by my name"). */
+const CALL_TAIL = String.raw`(?=\s*(?:[?.!,;]|$|\s+\+?\d|\s+(?:back|please|pls|on|at|when|today|tomorrow|tonight|asap|soon|later|now|about|regarding|so|and|if|this|in|after|before|between|as|urgently)\b))`;
 
 interface RequestShape {
   name: string;

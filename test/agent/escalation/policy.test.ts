@@ -64,6 +64,7 @@ describe('explicit requests for a human', () => {
     'I want speak a representative',
     'please connect an operator',
     'let me talk to your customer care executive',
+    'please call me 0207 946 0000',
   ])('escalates: %s', (message) => {
     const decision = decide(message);
     expect(decision.escalate).toBe(true);
