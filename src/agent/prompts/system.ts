@@ -53,6 +53,12 @@ export function factsBlock(facts: readonly KnownFact[]): string | undefined {
   return `What the customer told us earlier (use it to avoid asking again):\n<customer_facts>\n${lines.join('\n')}\n</customer_facts>`;
 }
 
+/**
+ * Rules, documents and facts first, the conversation after. A local model keeps the evaluated prompt of its last
+ * turn and only reads what changed, so the passages a follow-up question shares with the one before cost nothing:
+ * with the documents after the question instead, the local model's first token came 2.9 times later
+ * (660 against 230 ms, bench/agent/ttft.bench.ts).
+ */
 export function buildPrompt(input: PromptInput): ChatMessage[] {
   const system = [systemRules(input.appName, input.tools), documentsBlock(input.passages), factsBlock(input.facts)]
     .filter((part): part is string => part !== undefined)
