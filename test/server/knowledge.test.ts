@@ -134,7 +134,7 @@ describe('knowledge API (sqlite, real embedding model)', () => {
     expect(await counts(t.app)).toEqual(before);
   });
 
-  it('refuses malformed upload requests: no file, two files, bad metadata, another content type', async () => {
+  it('refuses malformed upload requests: no file, two files, bad metadata, no boundary, a cut-off body, another content type', async () => {
     const before = await counts(t.app);
     const post = async (body: { payload: Buffer | string; contentType: string }) => {
       const response = await t.app.inject({
@@ -149,6 +149,10 @@ describe('knowledge API (sqlite, real embedding model)', () => {
     expect(await post(await multipart([], { title: 'No file' }))).toEqual({ status: 400, code: 'VALIDATION_ERROR' });
     expect(await post(await multipart([csv, { ...csv, filename: 'again.csv' }]))).toEqual({ status: 400, code: 'VALIDATION_ERROR' });
     expect(await post(await multipart([csv], { metadata: '{not json' }))).toEqual({ status: 400, code: 'VALIDATION_ERROR' });
+    expect(await post({ payload: '{"title":"x"}', contentType: 'multipart/form-data' })).toEqual({ status: 400, code: 'BAD_REQUEST' });
+    const whole = await multipart([csv]);
+    const cut = { ...whole, payload: whole.payload.subarray(0, 120) };
+    expect(await post(cut)).toEqual({ status: 400, code: 'BAD_REQUEST' });
     expect(await post({ payload: 'just text', contentType: 'text/plain' })).toEqual({ status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' });
     expect(await counts(t.app)).toEqual(before);
   });

@@ -4,7 +4,7 @@
  * file is cut off at the limit and refused with 413 FILE_TOO_LARGE without being buffered whole.
  */
 import type { FastifyRequest } from 'fastify';
-import { FileTooLargeError, ValidationError } from '../../errors.js';
+import { AppError, BadRequestError, FileTooLargeError, ValidationError } from '../../errors.js';
 import type { FileInput } from '../../knowledge/ingestion/index.js';
 
 const MB = 1024 * 1024;
@@ -52,7 +52,12 @@ export async function readMultipartUpload(request: FastifyRequest, maxFileSize: 
     const code = (error as { code?: string }).code;
     if (code === 'FST_FILES_LIMIT') throw new ValidationError('Send one file per request.');
     if (code === 'FST_FIELDS_LIMIT' || code === 'FST_PARTS_LIMIT') throw new ValidationError('Too many form fields: send "file", and optionally "title" and "metadata".');
-    throw error;
+    if (error instanceof AppError) throw error;
+    // Whatever else the multipart parser refuses (no boundary, a cut-off body, a malformed part header) is the
+    // client's request, not our failure.
+    throw new BadRequestError(
+      `The multipart body could not be read (${(error as Error).message}). Send multipart/form-data with its boundary and the file in a field named "file".`,
+    );
   }
   if (!file) throw new ValidationError('No file in the upload: send it as multipart/form-data in a field named "file".');
   return {
