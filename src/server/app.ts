@@ -11,7 +11,7 @@ import { healthRoutes } from './health/routes.js';
 import { knowledgeRoutes } from './knowledge/routes.js';
 import { isProbe } from './probes.js';
 import { devSlowModePlugin } from './plugins/dev-slow-mode.js';
-import { errorsPlugin } from './plugins/errors.js';
+import { errorsPlugin, frameworkErrorHandler } from './plugins/errors.js';
 import { metricsRoute } from './plugins/metrics.js';
 import { openApiPlugin } from './plugins/openapi.js';
 import { rateLimitPlugin } from './plugins/rate-limit.js';
@@ -47,6 +47,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     // Keep-alive sockets that sit idle are closed at shutdown; requests in flight are let finish.
     forceCloseConnections: 'idle',
     routerOptions: { ignoreTrailingSlash: true },
+    frameworkErrors: frameworkErrorHandler,
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

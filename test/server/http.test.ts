@@ -95,6 +95,15 @@ describe('HTTP plumbing', () => {
     expect(error).toEqual({ code: 'ROUTE_NOT_FOUND', message: 'No route for GET /api/nothing-here', requestId: response.headers['x-request-id'] });
   });
 
+  it("uses the envelope for the router's own refusals: an over-long path parameter, a malformed %-escape", async () => {
+    const long = await t.app.inject({ method: 'GET', url: `/api/sessions/${'a'.repeat(300)}` });
+    expect(long.statusCode).toBe(414);
+    expect(long.json().error).toMatchObject({ code: 'URI_TOO_LONG', requestId: long.headers['x-request-id'] });
+    const escaped = await t.app.inject({ method: 'GET', url: '/api/sessions/%E0%A4%A' });
+    expect(escaped.statusCode).toBe(400);
+    expect(escaped.json().error).toMatchObject({ code: 'BAD_REQUEST', requestId: escaped.headers['x-request-id'] });
+  });
+
   it('turns schema violations into 400 VALIDATION_ERROR naming the field', async () => {
     const response = await t.app.inject({ method: 'POST', url: '/api/test/echo', payload: { name: 'x', count: 2 } });
     expect(response.statusCode).toBe(400);

@@ -41,6 +41,18 @@ function describeValidation(error: FastifyError): { message: string; details: un
   return { message: error.message, details: error.validation };
 }
 
+/**
+ * Errors Fastify's router raises before any route or hook runs (Fastify's `frameworkErrors` option): a URL that
+ * does not decode, a path parameter longer than the router allows. Without this they leave in Fastify's own format.
+ */
+export function frameworkErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  reply.header('X-Request-ID', request.id); // no hook has run to set it
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') return send(reply, request, 414, 'URI_TOO_LONG', 'A path parameter is longer than any valid id');
+  if (error.code === 'FST_ERR_BAD_URL') return send(reply, request, 400, 'BAD_REQUEST', 'The URL is not valid (a malformed %-escape?)');
+  request.log.error({ err: error }, 'router error');
+  return send(reply, request, 500, 'INTERNAL_ERROR', 'Internal server error');
+}
+
 export const errorsPlugin = fp(
   async (app: FastifyInstance) => {
     app.setErrorHandler((error: FastifyError, request, reply) => {
