@@ -46,7 +46,9 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     return503OnClosing: true,
     // Keep-alive sockets that sit idle are closed at shutdown; requests in flight are let finish.
     forceCloseConnections: 'idle',
-    routerOptions: { ignoreTrailingSlash: true },
+    // Path parameters up to 1 KiB reach their routes, whose schemas say what is valid (a customer id may have 200
+    // characters, more once %-encoded); Fastify's default of 100 refused some valid ids with a bare 414.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1024 },
     frameworkErrors: frameworkErrorHandler,
   });
   app.setValidatorCompiler(validatorCompiler);

@@ -96,7 +96,7 @@ describe('HTTP plumbing', () => {
   });
 
   it("uses the envelope for the router's own refusals: an over-long path parameter, a malformed %-escape", async () => {
-    const long = await t.app.inject({ method: 'GET', url: `/api/sessions/${'a'.repeat(300)}` });
+    const long = await t.app.inject({ method: 'GET', url: `/api/sessions/${'a'.repeat(1100)}` });
     expect(long.statusCode).toBe(414);
     expect(long.json().error).toMatchObject({ code: 'URI_TOO_LONG', requestId: long.headers['x-request-id'] });
     const escaped = await t.app.inject({ method: 'GET', url: '/api/sessions/%E0%A4%A' });

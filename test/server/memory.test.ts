@@ -136,6 +136,10 @@ describe('memory API', () => {
     expect((await call('GET', '/t/customers/cust-1/memory', session.token)).statusCode).toBe(401);
     expect((await admin('GET', '/t/customers/cust-1/memory')).json().facts.map((f: { key: string }) => f.key).sort()).toEqual(['name', 'order:1001']);
 
+    // Customer ids may be up to 200 characters: the router must let them through to the route.
+    const longId = await admin('GET', `/t/customers/${'c'.repeat(200)}/memory`);
+    expect(longId.statusCode, longId.body).toBe(200);
+    expect(longId.json().facts).toEqual([]);
     expect((await admin('DELETE', '/t/customers/cust-1/memory/order:1001')).statusCode).toBe(204);
     expect((await admin('DELETE', '/t/customers/cust-1/memory/order:1001')).json().error.code).toBe('MEMORY_FACT_NOT_FOUND');
     const erased = await admin('DELETE', '/t/customers/cust-1/memory');

@@ -13,6 +13,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { TurnEvent, TurnResult } from '../../agent/types.js';
 import { MAX_MESSAGE_CHARS } from '../../agent/support-agent.js';
+import { errorResponses } from '../plugins/errors.js';
 import type { Services } from '../services.js';
 import { bearerToken, clientOf } from '../sessions/authenticate.js';
 import { toStreamError, toTurnResponse, turnResultSchema } from './turn-result.js';
@@ -26,7 +27,6 @@ const body = z
       .describe('Links to files the customer shared (recorded with the message)'),
   })
   .strict();
-const errorBody = z.object({ error: z.object({ code: z.string(), message: z.string(), requestId: z.string() }) });
 
 function wantsEventStream(request: FastifyRequest): boolean {
   return /\btext\/event-stream\b/i.test(request.headers.accept ?? '');
@@ -83,7 +83,7 @@ export async function chatRoutes(app: FastifyInstance, options: { services: Serv
         summary: 'Send a customer message and get the agent\'s reply (JSON, or SSE with Accept: text/event-stream)',
         params,
         body,
-        response: { 200: turnResultSchema, 400: errorBody, 401: errorBody, 404: errorBody, 409: errorBody, 503: errorBody },
+        response: { 200: turnResultSchema, ...errorResponses(400, 401, 403, 404, 409, 429, 503) },
         security: [{ sessionToken: [] }],
       },
     },

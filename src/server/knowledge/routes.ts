@@ -11,6 +11,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { NotFoundError, UnsupportedMediaTypeError } from '../../errors.js';
 import { requireAdminKey } from '../auth/admin.js';
+import { errorResponses, noContent } from '../plugins/errors.js';
 import type { Services } from '../services.js';
 import { readMultipartUpload } from './multipart.js';
 import {
@@ -18,7 +19,6 @@ import {
   documentListView,
   documentParams,
   documentView,
-  errorBody,
   jobParams,
   jobView,
   listQuery,
@@ -32,7 +32,7 @@ import {
 
 const secured = { description: 'Needs `Authorization: Bearer <ADMIN_API_KEY>`.', security: [{ adminKey: [] }] };
 const tags = ['knowledge'];
-const errors = { 400: errorBody, 401: errorBody, 404: errorBody, 503: errorBody };
+const errors = errorResponses(400, 401, 404, 429, 503);
 const notUploadable = () =>
   new UnsupportedMediaTypeError('Send a file as multipart/form-data (field "file"), or JSON { title, content, format?, metadata? }');
 
@@ -86,7 +86,7 @@ export async function knowledgeRoutes(app: FastifyInstance, options: { services:
         tags,
         summary: 'Add a document: a multipart file upload ("file" field) or JSON text',
         body: textUploadBody.nullish(),
-        response: { 200: uploadedView, 201: uploadedView, 202: acceptedView, 413: errorBody, 415: errorBody, 422: errorBody, ...errors },
+        response: { 200: uploadedView, 201: uploadedView, 202: acceptedView, ...errorResponses(413, 415, 422), ...errors },
         ...secured,
       },
     },
@@ -105,7 +105,15 @@ export async function knowledgeRoutes(app: FastifyInstance, options: { services:
 
   routes.delete(
     '/knowledge/documents/:id',
-    { schema: { tags, summary: 'Delete a document with every chunk and vector', params: documentParams, ...secured } },
+    {
+      schema: {
+        tags,
+        summary: 'Delete a document with every chunk and vector',
+        params: documentParams,
+        response: { 204: noContent, ...errors },
+        ...secured,
+      },
+    },
     async (request, reply) => {
       if (!(await knowledge.deleteDocument(request.params.id))) throw new NotFoundError(`No document with id ${request.params.id}`);
       return reply.code(204).send();

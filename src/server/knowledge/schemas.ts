@@ -4,8 +4,6 @@ import type { IngestionResult } from '../../knowledge/service.js';
 import type { JobInfo } from '../../knowledge/ingestion/index.js';
 import { DOCUMENT_STATUSES, type KnowledgeDocument } from '../../storage/index.js';
 
-export const errorBody = z.object({ error: z.object({ code: z.string(), message: z.string(), requestId: z.string() }) });
-
 export const documentParams = z.object({ id: z.string().min(1).max(128).describe('Document id') });
 export const jobParams = z.object({ id: z.string().min(1).max(128).describe('Ingestion job id') });
 

@@ -14,6 +14,7 @@ import { AppError, type AppErrorOptions } from '../../errors.js';
 import type { CustomerFact } from '../../storage/index.js';
 import { requireAdminKey } from '../auth/admin.js';
 import { authenticateSession } from '../sessions/authenticate.js';
+import { errorResponses, noContent } from '../plugins/errors.js';
 import type { Services } from '../services.js';
 
 export class MemoryFactNotFoundError extends AppError {
@@ -30,7 +31,10 @@ export interface MemoryRoutesOptions {
   memory?: CustomerMemory;
 }
 
-const errorBody = z.object({ error: z.object({ code: z.string(), message: z.string(), requestId: z.string() }) });
+/** Behind a session token: a wrong token, a fingerprint mismatch, an unknown session or fact, ... */
+const sessionErrors = errorResponses(400, 401, 403, 404, 429, 503);
+/** Behind the admin key. */
+const adminErrors = errorResponses(400, 401, 429, 503);
 const key = z.string().min(1).max(100).describe('A fact key, e.g. name, email or order:A-1234');
 const sessionParams = z.object({ id: z.string().min(1).max(128).describe('Session id') });
 const customerParams = z.object({ customerId: z.string().min(1).max(MAX_SUBJECT_LENGTH).describe('Your id for the customer') });
@@ -81,7 +85,7 @@ export async function memoryRoutes(app: FastifyInstance, options: MemoryRoutesOp
         ...sessionSecured,
         summary: 'What the agent remembers about this customer',
         params: sessionParams,
-        response: { 200: factsView, 401: errorBody, 404: errorBody },
+        response: { 200: factsView, ...sessionErrors },
       },
     },
     async (request) => view(await subjectOf(request, request.params.id)),
@@ -89,7 +93,14 @@ export async function memoryRoutes(app: FastifyInstance, options: MemoryRoutesOp
 
   routes.delete(
     '/sessions/:id/memory',
-    { schema: { ...sessionSecured, summary: 'Forget everything remembered about this customer', params: sessionParams } },
+    {
+      schema: {
+        ...sessionSecured,
+        summary: 'Forget everything remembered about this customer',
+        params: sessionParams,
+        response: { 204: noContent, ...sessionErrors },
+      },
+    },
     async (request, reply) => {
       const deleted = await memory.forget(await subjectOf(request, request.params.id));
       request.log.info({ sessionId: request.params.id, deleted }, 'customer memory erased by the customer');
@@ -104,6 +115,7 @@ export async function memoryRoutes(app: FastifyInstance, options: MemoryRoutesOp
         ...sessionSecured,
         summary: 'Forget one fact (404 MEMORY_FACT_NOT_FOUND when there is none)',
         params: sessionParams.extend({ key }),
+        response: { 204: noContent, ...sessionErrors },
       },
     },
     async (request, reply) => {
@@ -116,7 +128,7 @@ export async function memoryRoutes(app: FastifyInstance, options: MemoryRoutesOp
     '/customers/:customerId/memory',
     {
       onRequest: adminOnly,
-      schema: { ...adminSecured, summary: 'What is remembered about a customer', params: customerParams, response: { 200: factsView, 401: errorBody } },
+      schema: { ...adminSecured, summary: 'What is remembered about a customer', params: customerParams, response: { 200: factsView, ...adminErrors } },
     },
     async (request) => view(request.params.customerId),
   );
@@ -129,7 +141,7 @@ export async function memoryRoutes(app: FastifyInstance, options: MemoryRoutesOp
         ...adminSecured,
         summary: 'Erase everything remembered about a customer (privacy request)',
         params: customerParams,
-        response: { 200: z.object({ customerId: z.string(), deleted: z.number().int() }), 401: errorBody },
+        response: { 200: z.object({ customerId: z.string(), deleted: z.number().int() }), ...adminErrors },
       },
     },
     async (request) => {
@@ -144,7 +156,12 @@ export async function memoryRoutes(app: FastifyInstance, options: MemoryRoutesOp
     '/customers/:customerId/memory/:key',
     {
       onRequest: adminOnly,
-      schema: { ...adminSecured, summary: 'Forget one fact about a customer (404 MEMORY_FACT_NOT_FOUND when there is none)', params: customerParams.extend({ key }) },
+      schema: {
+        ...adminSecured,
+        summary: 'Forget one fact about a customer (404 MEMORY_FACT_NOT_FOUND when there is none)',
+        params: customerParams.extend({ key }),
+        response: { 204: noContent, ...errorResponses(400, 401, 404, 429, 503) },
+      },
     },
     async (request, reply) => {
       await forgetOne(request.params.customerId, request.params.key);

@@ -5,12 +5,26 @@
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { z } from 'zod';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { isAppError, RouteNotFoundError } from '../../errors.js';
 
 export interface ErrorBody {
   error: { code: string; message: string; requestId: string; details?: unknown };
 }
+
+/** The envelope as the OpenAPI document shows it (and as responses are serialised: `details` must survive). */
+export const errorBody = z
+  .object({ error: z.object({ code: z.string(), message: z.string(), requestId: z.string(), details: z.unknown().optional() }) })
+  .describe('The error envelope: a stable code, a message for people, the request id');
+
+/** Response schemas for the failures a route can answer with, each in the envelope. */
+export function errorResponses<const S extends readonly number[]>(...statuses: S): Record<S[number], typeof errorBody> {
+  return Object.fromEntries(statuses.map((status) => [status, errorBody])) as Record<S[number], typeof errorBody>;
+}
+
+/** An empty 204 as the OpenAPI document shows it. */
+export const noContent = z.undefined().describe('No content');
 
 /** Fastify's built-in client error codes, mapped onto our catalogue. */
 const FASTIFY_CODES: Record<string, string> = {

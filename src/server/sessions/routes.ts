@@ -9,13 +9,15 @@ import { z } from 'zod';
 import { FeatureDisabledError } from '../../errors.js';
 import { CustomerMemory } from '../../agent/memory/index.js';
 import { generateSessionId, hashToken, type Session } from '../../sessions/index.js';
+import { errorResponses, noContent } from '../plugins/errors.js';
 import type { Services } from '../services.js';
 import { authenticateSession } from './authenticate.js';
 import { verifyCustomerClaim } from './identity.js';
 import { loadWholeTranscript, renderMarkdown, toApiMessage } from './transcript.js';
 
 const sessionParams = z.object({ id: z.string().min(1).max(128).describe('Session id') });
-const errorBody = z.object({ error: z.object({ code: z.string(), message: z.string(), requestId: z.string() }) });
+/** What a route behind a session token can fail with (a wrong token, a fingerprint mismatch, an unknown id, ...). */
+const sessionErrors = errorResponses(400, 401, 403, 404, 429, 503);
 
 const createBody = z
   .object({
@@ -77,7 +79,7 @@ export async function sessionRoutes(app: FastifyInstance, options: { services: S
         tags: ['sessions'],
         summary: 'Start a session; the token authorises this session alone',
         body: createBody.nullish(),
-        response: { 201: z.object({ sessionId: z.string(), token: z.string(), expiresAt: z.string() }), 400: errorBody, 403: errorBody, 503: errorBody },
+        response: { 201: z.object({ sessionId: z.string(), token: z.string(), expiresAt: z.string() }), ...errorResponses(400, 403, 429, 503) },
       },
     },
     async (request, reply) => {
@@ -113,13 +115,21 @@ export async function sessionRoutes(app: FastifyInstance, options: { services: S
 
   routes.get(
     '/sessions/:id',
-    { schema: { tags: ['sessions'], summary: 'The session\'s live state', params: sessionParams, response: { 200: sessionView }, ...secured } },
+    { schema: { tags: ['sessions'], summary: 'The session\'s live state', params: sessionParams, response: { 200: sessionView, ...sessionErrors }, ...secured } },
     async (request) => toSessionView(await authenticateSession(services, request, request.params.id)),
   );
 
   routes.delete(
     '/sessions/:id',
-    { schema: { tags: ['sessions'], summary: 'End the session (its transcript is kept)', params: sessionParams, ...secured } },
+    {
+      schema: {
+        tags: ['sessions'],
+        summary: 'End the session (its transcript is kept)',
+        params: sessionParams,
+        response: { 204: noContent, ...sessionErrors },
+        ...secured,
+      },
+    },
     async (request, reply) => {
       const session = await authenticateSession(services, request, request.params.id);
       await sessionStore.delete(session.id);
@@ -138,7 +148,7 @@ export async function sessionRoutes(app: FastifyInstance, options: { services: S
         summary: 'The transcript, oldest first, a page at a time',
         params: sessionParams,
         querystring: z.object({ limit: z.coerce.number().int().min(1).max(500).default(50), cursor: z.string().max(200).optional() }),
-        response: { 200: z.object({ messages: z.array(messageView), nextCursor: z.string().nullable() }) },
+        response: { 200: z.object({ messages: z.array(messageView), nextCursor: z.string().nullable() }), ...sessionErrors },
         ...secured,
       },
     },
@@ -158,6 +168,7 @@ export async function sessionRoutes(app: FastifyInstance, options: { services: S
         summary: 'Download the whole transcript as JSON or Markdown (FEATURE_EXPORT_CHAT)',
         params: sessionParams,
         querystring: z.object({ format: z.enum(['json', 'markdown']).default('json') }),
+        response: { 200: z.unknown().describe('The transcript: JSON, or text/markdown'), ...sessionErrors },
         ...secured,
       },
     },
