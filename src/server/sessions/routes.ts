@@ -168,7 +168,13 @@ export async function sessionRoutes(app: FastifyInstance, options: { services: S
         summary: 'Download the whole transcript as JSON or Markdown (FEATURE_EXPORT_CHAT)',
         params: sessionParams,
         querystring: z.object({ format: z.enum(['json', 'markdown']).default('json') }),
-        response: { 200: z.unknown().describe('The transcript: JSON, or text/markdown'), ...sessionErrors },
+        response: {
+          200: {
+            description: 'The transcript, as a download',
+            content: { 'application/json': { schema: z.unknown() }, 'text/markdown': { schema: z.string() } },
+          },
+          ...sessionErrors,
+        },
         ...secured,
       },
     },
