@@ -28,7 +28,18 @@ for _ in $(seq 1 60); do
   sleep 0.5
 done
 
-"$venv/bin/schemathesis" run "http://127.0.0.1:$port/openapi.json" \
-  -H "Authorization: Bearer $admin_key" \
-  --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
-  --workers 1 "${@:---max-examples=40}"
+checks=not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance
+examples=("${@:---max-examples=40}")
+
+echo "== every route, with the admin key"
+"$venv/bin/schemathesis" run "http://127.0.0.1:$port/openapi.json" -H "Authorization: Bearer $admin_key" \
+  --checks "$checks" --workers 1 "${examples[@]}"
+
+echo "== the session routes, inside one real session (its id in every path, its token)"
+session=$(curl -fs -X POST "http://127.0.0.1:$port/api/sessions")
+id=$(node -e 'console.log(JSON.parse(process.argv[1]).sessionId)' "$session")
+token=$(node -e 'console.log(JSON.parse(process.argv[1]).token)' "$session")
+printf '[parameters]\n"path.id" = "%s"\n' "$id" >"$data/schemathesis.toml"
+"$venv/bin/schemathesis" --config-file "$data/schemathesis.toml" run "http://127.0.0.1:$port/openapi.json" \
+  -H "Authorization: Bearer $token" --include-path-regex '^/api/sessions/\{id\}' --exclude-method DELETE \
+  --checks "$checks" --workers 1 "${examples[@]}"
