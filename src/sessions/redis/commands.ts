@@ -6,8 +6,8 @@
  * Each command is written to the socket as it is issued. Corking the socket for a tick (one writev for all the
  * commands of the tick, as ioredis's autopipelining does) saves system calls, but it made the store's callers
  * move in lock step: at 8 concurrent callers node and Redis took turns instead of working side by side, and
- * throughput was a median 39% of raw ioredis over seven runs, against 53% over ten runs without it
- * (bench/sessions/store.bench.ts; at 32 callers 58% with it, 53% without).
+ * throughput was a median 39% of raw ioredis over seven runs, against 50% over 13 runs without it
+ * (bench/sessions/store.bench.ts; at 32 callers 58% with it, 52% without).
  */
 import type { Redis } from 'ioredis';
 import { toStoreError, waitUntilReady } from './connection.js';
