@@ -9,14 +9,11 @@ import { z } from 'zod';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { isAppError, RouteNotFoundError } from '../../errors.js';
 
-export interface ErrorBody {
-  error: { code: string; message: string; requestId: string; details?: unknown };
-}
-
 /** The envelope as the OpenAPI document shows it (and as responses are serialised: `details` must survive). */
 export const errorBody = z
   .object({ error: z.object({ code: z.string(), message: z.string(), requestId: z.string(), details: z.unknown().optional() }) })
   .describe('The error envelope: a stable code, a message for people, the request id');
+export type ErrorBody = z.infer<typeof errorBody>;
 
 /** Response schemas for the failures a route can answer with, each in the envelope. */
 export function errorResponses<const S extends readonly number[]>(...statuses: S): Record<S[number], typeof errorBody> {
