@@ -15,7 +15,7 @@ import type { TurnEvent, TurnResult } from '../../agent/types.js';
 import { MAX_MESSAGE_CHARS } from '../../agent/support-agent.js';
 import { errorResponses } from '../plugins/errors.js';
 import type { Services } from '../services.js';
-import { bearerToken, clientOf } from '../sessions/authenticate.js';
+import { bearerToken, clientOf, sessionRouteErrors } from '../sessions/authenticate.js';
 import { toStreamError, toTurnResponse, turnResultSchema } from './turn-result.js';
 
 const params = z.object({ id: z.string().min(1).max(128).describe('Session id') });
@@ -83,7 +83,7 @@ export async function chatRoutes(app: FastifyInstance, options: { services: Serv
         summary: 'Send a customer message and get the agent\'s reply (JSON, or SSE with Accept: text/event-stream)',
         params,
         body,
-        response: { 200: turnResultSchema, ...errorResponses(400, 401, 403, 404, 409, 429, 503) },
+        response: { 200: turnResultSchema, ...sessionRouteErrors, ...errorResponses(409) },
         security: [{ sessionToken: [] }],
       },
     },

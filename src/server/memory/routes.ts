@@ -13,7 +13,7 @@ import { CustomerMemory, MAX_SUBJECT_LENGTH } from '../../agent/memory/index.js'
 import { AppError, type AppErrorOptions } from '../../errors.js';
 import type { CustomerFact } from '../../storage/index.js';
 import { requireAdminKey } from '../auth/admin.js';
-import { authenticateSession } from '../sessions/authenticate.js';
+import { authenticateSession, sessionRouteErrors } from '../sessions/authenticate.js';
 import { errorResponses, noContent } from '../plugins/errors.js';
 import type { Services } from '../services.js';
 
@@ -31,8 +31,6 @@ export interface MemoryRoutesOptions {
   memory?: CustomerMemory;
 }
 
-/** Behind a session token: a wrong token, a fingerprint mismatch, an unknown session or fact, ... */
-const sessionErrors = errorResponses(400, 401, 403, 404, 429, 503);
 /** Behind the admin key. */
 const adminErrors = errorResponses(400, 401, 429, 503);
 const key = z.string().min(1).max(100).describe('A fact key, e.g. name, email or order:A-1234');
@@ -85,7 +83,7 @@ export async function memoryRoutes(app: FastifyInstance, options: MemoryRoutesOp
         ...sessionSecured,
         summary: 'What the agent remembers about this customer',
         params: sessionParams,
-        response: { 200: factsView, ...sessionErrors },
+        response: { 200: factsView, ...sessionRouteErrors },
       },
     },
     async (request) => view(await subjectOf(request, request.params.id)),
@@ -98,7 +96,7 @@ export async function memoryRoutes(app: FastifyInstance, options: MemoryRoutesOp
         ...sessionSecured,
         summary: 'Forget everything remembered about this customer',
         params: sessionParams,
-        response: { 204: noContent, ...sessionErrors },
+        response: { 204: noContent, ...sessionRouteErrors },
       },
     },
     async (request, reply) => {
@@ -115,7 +113,7 @@ export async function memoryRoutes(app: FastifyInstance, options: MemoryRoutesOp
         ...sessionSecured,
         summary: 'Forget one fact (404 MEMORY_FACT_NOT_FOUND when there is none)',
         params: sessionParams.extend({ key }),
-        response: { 204: noContent, ...sessionErrors },
+        response: { 204: noContent, ...sessionRouteErrors },
       },
     },
     async (request, reply) => {

@@ -11,13 +11,11 @@ import { CustomerMemory } from '../../agent/memory/index.js';
 import { generateSessionId, hashToken, type Session } from '../../sessions/index.js';
 import { errorResponses, noContent } from '../plugins/errors.js';
 import type { Services } from '../services.js';
-import { authenticateSession } from './authenticate.js';
+import { authenticateSession, sessionRouteErrors } from './authenticate.js';
 import { verifyCustomerClaim } from './identity.js';
 import { loadWholeTranscript, renderMarkdown, toApiMessage } from './transcript.js';
 
 const sessionParams = z.object({ id: z.string().min(1).max(128).describe('Session id') });
-/** What a route behind a session token can fail with (a wrong token, a fingerprint mismatch, an unknown id, ...). */
-const sessionErrors = errorResponses(400, 401, 403, 404, 429, 503);
 
 const createBody = z
   .object({
@@ -115,7 +113,7 @@ export async function sessionRoutes(app: FastifyInstance, options: { services: S
 
   routes.get(
     '/sessions/:id',
-    { schema: { tags: ['sessions'], summary: 'The session\'s live state', params: sessionParams, response: { 200: sessionView, ...sessionErrors }, ...secured } },
+    { schema: { tags: ['sessions'], summary: 'The session\'s live state', params: sessionParams, response: { 200: sessionView, ...sessionRouteErrors }, ...secured } },
     async (request) => toSessionView(await authenticateSession(services, request, request.params.id)),
   );
 
@@ -126,7 +124,7 @@ export async function sessionRoutes(app: FastifyInstance, options: { services: S
         tags: ['sessions'],
         summary: 'End the session (its transcript is kept)',
         params: sessionParams,
-        response: { 204: noContent, ...sessionErrors },
+        response: { 204: noContent, ...sessionRouteErrors },
         ...secured,
       },
     },
@@ -148,7 +146,7 @@ export async function sessionRoutes(app: FastifyInstance, options: { services: S
         summary: 'The transcript, oldest first, a page at a time',
         params: sessionParams,
         querystring: z.object({ limit: z.coerce.number().int().min(1).max(500).default(50), cursor: z.string().max(200).optional() }),
-        response: { 200: z.object({ messages: z.array(messageView), nextCursor: z.string().nullable() }), ...sessionErrors },
+        response: { 200: z.object({ messages: z.array(messageView), nextCursor: z.string().nullable() }), ...sessionRouteErrors },
         ...secured,
       },
     },
@@ -173,7 +171,7 @@ export async function sessionRoutes(app: FastifyInstance, options: { services: S
             description: 'The transcript, as a download',
             content: { 'application/json': { schema: z.unknown() }, 'text/markdown': { schema: z.string() } },
           },
-          ...sessionErrors,
+          ...sessionRouteErrors,
         },
         ...secured,
       },
