@@ -12,7 +12,7 @@ import { correctTypos } from './typos.js';
 const DEPARTMENT = String.raw`(?:spa|restaurant|kitchen|housekeeping|room\s+service|bar|gym|events?|billing|accounts?|fraud|mortgages?|loans?|lending|complaints?|sales|card|cards|payments?|security|technical|tech|it)`;
 const DET_REQUIRED = String.raw`(?:(?:a|an|the|some|one|any|your|another|other|a\s+different|one\s+of\s+(?:your|the|our))\s+)`;
 const DET = `${DET_REQUIRED}?`;
-const ADJ = String.raw`(?:(?:real|actual|live|proper|human|physical|qualified|senior|more\s+senior|flesh\s+and\s+blood)\s+)*`;
+const ADJ = String.raw`(?:(?:real|actual|live|proper|human|manual|physical|qualified|senior|more\s+senior|flesh\s+and\s+blood)\s+)*`;
 /** "An assistant" is a person (a shop's, a bank's); "the assistant", "your virtual assistant" is this chat. */
 const HUMAN_ASSISTANT = String.raw`(?<!\b(?:the|this|your|my|virtual|ai|digital|chat|automated|online|smart)\s+)assistants?`;
 /** One person whose job is to help: asking to "get", "need" or "reach" one is asking for a human. */
@@ -31,10 +31,13 @@ const HUMAN = String.raw`(?:${PERSON}|${DET}${ADJ}${GROUP})`;
 /** Open-ended "someone": a human only after a talk or connect verb ("send money to someone" is not). */
 const ANYONE = String.raw`(?:someone|somebody|anyone|anybody|a\s+human|a\s+person|one\s+of\s+(?:you|your\s+(?:staff|team|colleagues)))`;
 /** "an agent fee", "a person-to-person transfer", "the customer service email": the role only describes a thing. */
-const NOT_A_MODIFIER = String.raw`(?![\s-]+(?:to[\s-]+person|fees?|address|e-?mail|number|code|id|details|portal|login|account|hours|opening|banking|app|website|site|page|form|letter|who\s+(?:manages|handles|looks)))`;
+const NOT_A_MODIFIER = String.raw`(?![\s-]+(?:to[\s-]+person|fees?|address|e-?mail|number|code|id|details|portal|login|account|hours|opening|banking|app|website|site|page|form|letter|credit|cards?|discounts?|benefits?|rates?|loans?|plans?|who\s+(?:manages|handles|looks)))`;
 const TALK = String.raw`(?:speak|speaking|talk|talking|chat|chatting|complain|discuss\s+(?:this|it|that)|have\s+a\s+(?:word|chat|conversation))`;
 const OBJECT = String.raw`(?:me|us|my\s+(?:call|case|query|question|issue|complaint)|this(?:\s+(?:call|case|chat|conversation|issue))?)`;
 /** Where a call request may go on: "call me back", "call me 0207 946 0000", "give me a call tomorrow" (not "a ring binder", "by my name"). */
+/** A message that is nothing but a human ("agent", "a real person", "customer service") and these words after it. */
+const ALONE = String.raw`(?:${HUMAN}|operator|someone|somebody)`;
+const ALONE_TAIL = String.raw`(?:please|now|pls|asap|right\s+now|help)`;
 const CALL_TAIL = String.raw`(?=\s*(?:[?.!,;]|$|\s+\+?\d|\s+(?:back|please|pls|on|at|when|today|tomorrow|tonight|asap|soon|later|now|about|regarding|so|and|if|this|in|after|before|between|as|urgently)\b))`;
 
 interface RequestShape {
@@ -58,7 +61,7 @@ export const REQUEST_SHAPES: readonly RequestShape[] = [
   ),
   shape(
     'transfer to a human',
-    String.raw`\b(?:connect|transfer|put|pass|forward|redirect|route|escalate|hand|refer)\s+${OBJECT}(?:\s+(?:through|over|across|on))?\s+(?:to|with)\s+(?:${HUMAN}|${ANYONE})\b${NOT_A_MODIFIER}`,
+    String.raw`\b(?:(?:connect|transfer|put|pass|forward|redirect|route|escalate|hand|refer)\s+${OBJECT}|send\s+(?:me|us))(?:\s+(?:through|over|across|on))?\s+(?:to|with)\s+(?:${HUMAN}|${ANYONE})\b${NOT_A_MODIFIER}`,
   ),
   // Without an object only to a role: "transfer to someone" is how money moves.
   shape(
@@ -86,10 +89,10 @@ export const REQUEST_SHAPES: readonly RequestShape[] = [
     'call me back',
     String.raw`(?:^|(?<=\b(?:can|could|would|will|please|pls|someone|somebody|anyone|you|u|they|just|to|then|and|or|staff|agent|member|representative|rep|advis[oe]r|manager|team|operator|person|human|colleague|employee|one)\s+))(?:call|ring|phone|contact)\s+me(?:\s+back)?${CALL_TAIL}|\bget\s+(?:in\s+touch|back)\s+(?:with|to)\s+me\b|\bgive\s+me\s+a\s+(?:call|ring|phone\s*call)${CALL_TAIL}|\bcall\s*-?\s*backs?\b|\b(?:get|have|arrange|request|book)\s+a\s+(?:phone\s+)?call${CALL_TAIL}`,
   ),
-  shape('real person', String.raw`\b(?:real|actual|live)\s+(?:person|people|human|humans|agent|operator|representative|one)\b|\bhuman\s+(?:agent|operator|support|assistance|help|representative|being|hand-?off|handover)\b`),
+  shape('real person', String.raw`\b(?:real|actual|live)\s+(?:person|people|human|humans|agent|operator|representative|one)\b|\bhuman\s+(?:agent|operator|support|service|assistance|help|representative|being|hand-?off|handover)\b`),
   // Not wanting the assistant itself: "I don't want to talk to you".
   shape('not you', String.raw`\b(?:don't|do\s+not|won't|will\s+not)\s+(?:want\s+to|wanna)\s+(?:${TALK})\s+(?:to|with)\s+(?:you|this\s+(?:bot|thing|chat))\b`, false),
-  shape('not a bot', String.raw`\b(?:not|no|stop|enough|instead\s+of|rather\s+than|sick\s+of|tired\s+of)\s+(?:with\s+|more\s+)?(?:talking\s+to\s+|chatting\s+(?:to|with)\s+)?(?:a\s+|the\s+|this\s+|your\s+)?(?:bot|robot|machine|computer|chatbot|chat\s*bot|automated\s+\w+|ai)s?\b`, false),
+  shape('not a bot', String.raw`\b(?:not|no|don't|stop|enough|instead\s+of|rather\s+than|sick\s+of|tired\s+of)\s+(?:with\s+|more\s+)?(?:(?:want|need)\s+)?(?:talking\s+to\s+|chatting\s+(?:to|with)\s+)?(?:a\s+|the\s+|this\s+|your\s+)?(?:bot|robot|machine|computer|chatbot|chat\s*bot|automated\s+\w+|ai)s?\b`, false),
   // Aversion to the bot itself: "I won't share my details with a machine", "this chat is not working".
   shape(
     'rather not a bot',
@@ -107,8 +110,13 @@ export const REQUEST_SHAPES: readonly RequestShape[] = [
     'are there humans',
     String.raw`\b(?:is|are)\s+there\s+(?:(?:also|really|even)\s+)?(?:(?:a|an|any)\s+)?(?:real\s+|actual\s+|live\s+)?(?:human|humans|person|people|agents?|operators?)(?:\s+(?:here|available|around|there|online|on\s+duty|working(?:\s+(?:for|at|in)\s+[^.?!,]+)?))?\s*(?:[?.!,]|$)`,
   ),
-  shape('is there someone', String.raw`\b(?:is|are)\s+there\s+(?:${HUMAN}|${ANYONE})\s+(?:i|we)\s+(?:can|could)\s+${TALK}\b`),
-  shape('a human, please', String.raw`^(?:(?:hi|hello|hey|ok|okay|yes|no)[,\s]+)?(?:${HUMAN}|operator|someone|somebody)(?:[,\s]+(?:please|now|pls|asap|right\s+now))*[.!?\s]*$`),
+  shape('is there someone', String.raw`\b(?:is|are)\s+there\s+(?:${HUMAN}|${ANYONE})\s+(?:(?:there|here)\s+)?(?:i|we)\s+(?:can|could)\s+(?:(?:actually|really|just)\s+)?${TALK}\b`),
+  // A message that is only a role: "agent please", "human help". After a greeting it takes a "please" or "now":
+  // "hello agent" may only greet the assistant.
+  shape(
+    'a human, please',
+    String.raw`^(?:(?:ok|okay|yes|no)[,\s]+)?${ALONE}(?:[,\s]+${ALONE_TAIL})*[.!?\s]*$|^(?:hi|hello|hey)[,\s]+${ALONE}(?:[,\s]+${ALONE_TAIL})+[.!?\s]*$`,
+  ),
 ];
 
 /** A declined offer ("don't", "no need", "without"): only when it stands within a few words of the request. */
@@ -120,6 +128,11 @@ const PROCESS_QUESTION = /\b(?:(?:do|will|would|should|must)\s+(?:i|we)|does\s+(
 const HOURS_QUESTION = /\b(?:what|which)\s+(?:times?|hours?|days?)\b/;
 /** A question about what the assistant is ("are you a real person?", "you sound like a human"), not a request. */
 const ABOUT_THE_ASSISTANT = /\b(?:(?:are|r)\s+(?:you|u)|(?:am\s+i|are\s+we)(?:\s+(?:talking|speaking|chatting)\s+(?:to|with))?|(?:sound|seem|look|talk|write)s?(?:\s+like)?)\s+(?:(?:a|an|the)\s+)?$/;
+/** How a thing is used when one talks to a human ("the pin I use to speak to an agent", "when I call a rep, which
+ * questions…"): information about the process, not a request. */
+const DESCRIBED_USE = /\b(?:when|whenever|while|before|after|every\s+time|each\s+time)\s+(?:i|we)\s+$|\b(?:use|used|using)\s+(?:(?:to|for|when)\s+)?$|\b(?:settings?|details?|pin|password|passcode)\s+for\s+$/;
+/** A person to find near a place ("an insurance agent near my house", "a real agent nearby"): a location question. */
+const NEARBY = /^[^.?!]{0,40}?\b(?:near|nearby|nearest|closest|in\s+my\s+(?:area|town|city)|close\s+to\s+(?:me|my|where))\b/;
 /** Questions that complain about not reaching a human ("why can't I talk to someone") still ask for one. */
 const COMPLAINT = /\b(?:can't|cannot|couldn't|why\s+(?:can't|won't|don't|isn't)|won't\s+you|can\s+you\s+not)\b/;
 
@@ -134,7 +147,7 @@ export interface ExplicitRequest {
 const NOT_KNOWING_HOW = /\b(?:don't|do\s+not|didn't|can't)\s+(?:know|understand|see|figure\s+out|find)\s+(?:how|what|where|who|a\s+way)\b/g;
 
 function governed(clause: string): boolean {
-  if (PROCESS_QUESTION.test(clause) || HOURS_QUESTION.test(clause)) return true;
+  if (PROCESS_QUESTION.test(clause) || HOURS_QUESTION.test(clause) || DESCRIBED_USE.test(clause)) return true;
   const near = clause.trim().replace(NOT_KNOWING_HOW, '').split(/\s+/).slice(-NEGATION_WINDOW).join(' ');
   return NEGATION.test(near) && !COMPLAINT.test(near);
 }
@@ -150,7 +163,7 @@ export function findExplicitRequest(message: string): ExplicitRequest | undefine
       const end = start + match[0].length;
       const insideDeclined = declined.some(([from, to]) => start < to && end > from);
       const clause = clauseBefore(text, start);
-      if (ABOUT_THE_ASSISTANT.test(clause) || (negatable && (insideDeclined || governed(clause)))) {
+      if (ABOUT_THE_ASSISTANT.test(clause) || (negatable && (insideDeclined || governed(clause) || NEARBY.test(text.slice(end))))) {
         declined.push([start, end]);
         continue;
       }

@@ -65,6 +65,14 @@ describe('explicit requests for a human', () => {
     'please connect an operator',
     'let me talk to your customer care executive',
     'please call me 0207 946 0000',
+    // "send me to", a bare role with "help", "manual" service, not wanting a machine:
+    'can you send me to a colleague of yours?',
+    'operator help',
+    'I would prefer manual customer support',
+    'human service please',
+    "I really don't want a chatbot",
+    'is there somebody here we could actually speak with?',
+    'hello, agent please',
   ])('escalates: %s', (message) => {
     const decision = decide(message);
     expect(decision.escalate).toBe(true);
@@ -118,6 +126,17 @@ describe('explicit requests for a human', () => {
     'Can I add a persona to my profile?',
     'the chat agent said my refund was sent',
     'let me chat a bit more about my order',
+    // A greeting that names the assistant, how a thing is used when one calls, a person to find nearby, a role
+    // that only describes a product:
+    'hey agent',
+    'good morning advisor!',
+    'which passcode do I give when I phone customer support?',
+    'what number is used to speak to an agent about claims?',
+    'After we talk to a representative, how long does the form take?',
+    'can I change the security details for calling customer service?',
+    'is there an advisor near my office?',
+    'I want to meet a mortgage consultant close to where I live',
+    'I need employee discounts for my staff',
   ])('does not escalate: %s', (message) => {
     const decision = decide(message);
     expect(decision.escalate).toBe(false);
