@@ -5,10 +5,14 @@
     python3 scripts/handoff_data.py rasa <rasa project dir> <out dir> [--handoff-intent human_handoff]
     python3 scripts/handoff_data.py csv <file.csv> <out dir> --handoff-intent contact_human_agent \
         [--text-column instruction] [--intent-column intent]
+    python3 scripts/handoff_data.py watson <skill.json> [<skill.json> ...] <out dir> --handoff-intent General_Connect_to_Agent
+    python3 scripts/handoff_data.py lu <General.lu> [<other.lu> ...] <out dir> --handoff-intent Escalate
 
 rasa: every `*.yml` under data/nlu and tests/ of a Rasa assistant (`- intent: name / examples: |` blocks);
 entity markup ("[Tyrone King](name)") becomes its plain text. csv: one utterance per row (e.g. Bitext's customer
-support dataset). Duplicates are dropped. The hand-off intent becomes `handoff`; every other intent keeps its
+support dataset). watson: IBM Watson Assistant skill exports (`intents[].examples[].text`). lu: LUIS / Bot
+Framework `.lu` files (`# Intent` or `## Intent` headings over `- utterance` lines). Several sources are merged (e.g. versions
+of one model). Duplicates are dropped. The hand-off intent becomes `handoff`; every other intent keeps its
 own name, so the report can say which negatives were escalated. Rows carry no fold: all of the data is held out.
 Dev tooling only: the data is never copied into the repository.
 """
@@ -48,17 +52,55 @@ def csv_examples(file: Path, text_column: str, intent_column: str):
             yield row[intent_column], row[text_column].strip()
 
 
+def watson_examples(file: Path):
+    skill = json.loads(file.read_text(encoding="utf-8-sig"))
+    for intent in skill.get("intents", []):
+        for example in intent.get("examples", []):
+            yield intent["intent"], example["text"].strip()
+
+
+LU_HEADING = re.compile(r"^#{1,2}\s+(?!\?)(\S+)")
+
+
+def lu_examples(file: Path):
+    raw = file.read_bytes()
+    text = raw.decode("utf-16") if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else raw.decode("utf-8-sig")
+    intent = None
+    for line in text.splitlines():
+        heading = LU_HEADING.match(line)
+        if heading:
+            intent = heading.group(1)
+        elif line.startswith(("#", ">", "@", "$")):
+            intent = None  # a question-and-answer pair, an entity or a comment: not an intent's utterances
+        elif line.startswith("- ") and intent:
+            yield intent, ENTITY.sub(r"\1", line[2:]).strip()
+
+
+def examples_from(kind: str, sources: list, args):
+    for source in sources:
+        if kind == "rasa":
+            yield from rasa_examples(source)
+        elif kind == "csv":
+            yield from csv_examples(source, args.text_column, args.intent_column)
+        elif kind == "watson":
+            yield from watson_examples(source)
+        else:
+            yield from lu_examples(source)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("kind", choices=["rasa", "csv"])
-    parser.add_argument("source", type=Path)
-    parser.add_argument("out", type=Path)
+    parser.add_argument("kind", choices=["rasa", "csv", "watson", "lu"])
+    parser.add_argument("paths", type=Path, nargs="+", metavar="source... out")
     parser.add_argument("--handoff-intent", default="human_handoff")
     parser.add_argument("--text-column", default="instruction")
     parser.add_argument("--intent-column", default="intent")
     args = parser.parse_args()
-    examples = rasa_examples(args.source) if args.kind == "rasa" else csv_examples(args.source, args.text_column, args.intent_column)
-    domain = args.source.stem if args.kind == "csv" else args.source.name
+    if len(args.paths) < 2:
+        parser.error("give at least one source and the output directory")
+    *sources, args.out = args.paths
+    examples = examples_from(args.kind, sources, args)
+    domain = sources[0].name if args.kind == "rasa" else sources[0].stem
     seen = set()
     rows = []
     for intent, text in examples:
