@@ -131,8 +131,9 @@ const ABOUT_THE_ASSISTANT = /\b(?:(?:are|r)\s+(?:you|u)|(?:am\s+i|are\s+we)(?:\s
 /** How a thing is used when one talks to a human ("the pin I use to speak to an agent", "when I call a rep, which
  * questions…"): information about the process, not a request. */
 const DESCRIBED_USE = /\b(?:when|whenever|while|before|after|every\s+time|each\s+time)\s+(?:i|we)\s+$|\b(?:use|used|using)\s+(?:(?:to|for|when)\s+)?$|\b(?:settings?|details?|pin|password|passcode)\s+for\s+$/;
-/** A person to find near a place ("an insurance agent near my house", "a real agent nearby"): a location question. */
-const NEARBY = /^[^.?!]{0,40}?\b(?:near|nearby|nearest|closest|in\s+my\s+(?:area|town|city)|close\s+to\s+(?:me|my|where))\b/;
+/** A person to find near a place ("an agent near my house", "a nearby agent"): a location question. */
+const NEARBY_AFTER = /^[^.?!]{0,40}?\b(?:near|nearby|nearest|closest|in\s+my\s+(?:area|town|city)|close\s+to\s+(?:me|my|where))\b/;
+const NEARBY_WITHIN = /\b(?:nearby|nearest|closest)\b/;
 /** Questions that complain about not reaching a human ("why can't I talk to someone") still ask for one. */
 const COMPLAINT = /\b(?:can't|cannot|couldn't|why\s+(?:can't|won't|don't|isn't)|won't\s+you|can\s+you\s+not)\b/;
 
@@ -146,13 +147,15 @@ export interface ExplicitRequest {
 /** "I don't know how to reach a person" asks for one: the negation is about knowing, not about the request. */
 const NOT_KNOWING_HOW = /\b(?:don't|do\s+not|didn't|can't)\s+(?:know|understand|see|figure\s+out|find)\s+(?:how|what|where|who|a\s+way)\b/g;
 
+/** Whether the words before the request, in its clause, make it something other than a request. */
 function governed(clause: string): boolean {
   if (PROCESS_QUESTION.test(clause) || HOURS_QUESTION.test(clause) || DESCRIBED_USE.test(clause)) return true;
   const near = clause.trim().replace(NOT_KNOWING_HOW, '').split(/\s+/).slice(-NEGATION_WINDOW).join(' ');
   return NEGATION.test(near) && !COMPLAINT.test(near);
 }
 
-/** The first request for a human in `message` that no negation or process question governs, if any. */
+/** The first request for a human in `message` that no negation or process question governs and that does not ask
+ * where one is, if any. */
 export function findExplicitRequest(message: string): ExplicitRequest | undefined {
   const text = correctTypos(normalise(message));
   // A negated request also covers the shapes inside it: in "don't transfer me to a real person", "real person".
@@ -163,7 +166,8 @@ export function findExplicitRequest(message: string): ExplicitRequest | undefine
       const end = start + match[0].length;
       const insideDeclined = declined.some(([from, to]) => start < to && end > from);
       const clause = clauseBefore(text, start);
-      if (ABOUT_THE_ASSISTANT.test(clause) || (negatable && (insideDeclined || governed(clause) || NEARBY.test(text.slice(end))))) {
+      const nearby = NEARBY_WITHIN.test(match[0]) || NEARBY_AFTER.test(text.slice(end));
+      if (ABOUT_THE_ASSISTANT.test(clause) || (negatable && (insideDeclined || nearby || governed(clause)))) {
         declined.push([start, end]);
         continue;
       }

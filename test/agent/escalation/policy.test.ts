@@ -135,6 +135,7 @@ describe('explicit requests for a human', () => {
     'After we talk to a representative, how long does the form take?',
     'can I change the security details for calling customer service?',
     'is there an advisor near my office?',
+    'how do I find the nearest agent to me?',
     'I want to meet a mortgage consultant close to where I live',
     'I need employee discounts for my staff',
   ])('does not escalate: %s', (message) => {
