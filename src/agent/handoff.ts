@@ -3,8 +3,12 @@
  * reuses it, so a customer is never handed off in a loop), carrying a short summary, the reasons and what is
  * known about the customer; the conversation waits for a human; the team is notified (webhook, e-mail) in the
  * background; the customer is told what happens next, with the time a human will reply when the team is off.
+ * When the team has dealt with it, resolving the ticket hands the conversation back to the agent.
  */
-import type { Repositories, Ticket, TicketPriority } from '../storage/index.js';
+import { SessionNotFoundError } from '../errors.js';
+import { withSessionLock } from '../sessions/locks.js';
+import type { SessionStatus, SessionStore } from '../sessions/types.js';
+import type { Conversation, Repositories, Ticket, TicketPriority } from '../storage/index.js';
 import type { EscalationDecision } from './escalation/policy.js';
 import type { HandoffNotice } from './notify/types.js';
 import { summarizeConversation } from './summary.js';
@@ -42,8 +46,13 @@ export interface HandoffOptions {
   message: (now: Date) => string;
   /** Messages of the transcript sent along with a notification. */
   transcriptInNotice?: number;
+  /** Where the live session is, so that resolving a ticket also ends its wait for a human. */
+  sessions?: { store: SessionStore; lockTimeoutMs: number };
   now?: () => Date;
 }
+
+/** The states in which a conversation belongs to the humans and the agent stays silent. */
+const WITH_HUMANS: ReadonlySet<SessionStatus> = new Set(['waiting_for_human', 'human']);
 
 export const ALREADY_WITH_TEAM =
   'Your conversation is already with our support team; a member of the team will reply here. Anything you add now is passed on to them.';
@@ -92,5 +101,44 @@ export class Handoff {
       createdAt: ticket.createdAt.toISOString(),
     });
     return { ticket, created: true, message: this.options.message(this.now()) };
+  }
+
+  /**
+   * The team has dealt with the conversation: the ticket is resolved, and the conversation and its live session
+   * (when they still belong to the humans) become `resolved`, so the customer's next message goes to the agent
+   * again and starts afresh (earlier failures no longer count; asking for a human opens a new ticket).
+   * Throws NotFoundError for an unknown ticket and ConflictError for one already resolved.
+   */
+  async resolve(ticketId: string): Promise<Ticket> {
+    const { tickets, conversations } = this.options.repositories;
+    const current = await tickets.get(ticketId);
+    // Resolving a missing or resolved ticket throws the repository's NotFoundError or ConflictError.
+    if (!current || current.status === 'resolved') return tickets.resolve(ticketId);
+    const conversation = await conversations.get(current.conversationId);
+    if (conversation && WITH_HUMANS.has(conversation.status)) {
+      // The session first: if its lock cannot be had the ticket stays open and the call can be repeated.
+      await this.releaseSession(conversation);
+      await conversations.updateStatus(conversation.id, 'resolved');
+    }
+    return tickets.resolve(ticketId);
+  }
+
+  private async releaseSession(conversation: Conversation): Promise<void> {
+    const sessions = this.options.sessions;
+    if (!sessions) return;
+    try {
+      await withSessionLock(
+        sessions.store,
+        conversation.sessionId,
+        async (locked) => {
+          const { session } = locked;
+          if (session.conversationId === conversation.id && WITH_HUMANS.has(session.status)) locked.stage({ patch: { status: 'resolved' } });
+        },
+        { waitMs: sessions.lockTimeoutMs },
+      );
+    } catch (error) {
+      // An ended or expired session has nothing to release; the transcript stays in the database.
+      if (!(error instanceof SessionNotFoundError)) throw error;
+    }
   }
 }

@@ -25,6 +25,8 @@ export interface AgentService {
   model: LanguageModel;
   memory: CustomerMemory;
   notifications: NotificationDispatcher;
+  /** Tickets: the hand-off to humans, and resolving it (the conversation goes back to the agent). */
+  handoff: Handoff;
   /** Lets turns in progress and queued notifications finish (up to `timeoutMs` each), then frees the model. */
   close(timeoutMs?: number): Promise<void>;
 }
@@ -55,6 +57,7 @@ export async function createAgentService(settings: Settings, deps: AgentDeps): P
     repositories: deps.repositories,
     notify: (notice) => notifications.dispatch(notice),
     message: (now) => handoffMessage({ now, schedule, timezone: escalation.timezone }),
+    sessions: { store: deps.sessionStore, lockTimeoutMs: settings.sessions.lockTimeoutMs },
   });
   const observe = registerAgentMetrics(deps.metrics, notifications);
   const agent = new SupportAgent({
@@ -78,6 +81,7 @@ export async function createAgentService(settings: Settings, deps: AgentDeps): P
     model,
     memory,
     notifications,
+    handoff,
     close: async (timeoutMs = 5000) => {
       await agent.drain(timeoutMs);
       await notifications.drain(timeoutMs);

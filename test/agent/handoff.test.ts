@@ -1,7 +1,8 @@
 /**
  * Escalation end to end: the reasons, the ticket (summary, reasons, known facts), the session waiting for a
  * human, the signed webhook the team receives, the message the customer sees, silence while a human has the
- * conversation, and a fresh start (no hand-off loop) once it is resolved.
+ * conversation, the tickets API the team works from, and a fresh start (no hand-off loop) once a ticket is
+ * resolved.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,7 +13,7 @@ import { ALREADY_WITH_TEAM } from '../../src/agent/handoff.js';
 import { createScriptedModel } from '../../src/llm/index.js';
 import type { TestApp } from '../helpers/app.js';
 import { addArticle, buildAgentApp, REFUND_ARTICLE, startChat, transcript } from './helpers.js';
-import { eventually } from '../knowledge/service/helpers.js';
+import { adminHeaders, eventually } from '../knowledge/service/helpers.js';
 
 const WEBHOOK_SECRET = 'whsec-test-0123456789abcdef0123456789abcdef';
 const received: { notice: HandoffNotice; verified: boolean }[] = [];
@@ -120,9 +121,12 @@ describe('after the conversation is resolved', () => {
     const handed = await chat.send('Are your warehouses haunted by ghosts?');
     expect(handed.outcome).toBe('escalated');
 
-    // A human resolves the ticket (the console will do this through the tickets API).
-    await t.app.services.repositories.tickets.resolve(handed.ticketId!);
-    await t.app.services.sessionStore.update(chat.sessionId, { status: 'resolved' });
+    const resolved = await t.app.inject({ method: 'POST', url: `/api/tickets/${handed.ticketId}/resolve`, headers: adminHeaders() });
+    expect(resolved.statusCode).toBe(200);
+    expect(resolved.json()).toMatchObject({ id: handed.ticketId, status: 'resolved', resolvedAt: expect.any(String) });
+    expect(await t.app.services.sessionStore.get(chat.sessionId)).toMatchObject({ status: 'resolved' });
+    const conversation = await t.app.services.repositories.conversations.get((await t.app.services.sessionStore.get(chat.sessionId))!.conversationId!);
+    expect(conversation).toMatchObject({ status: 'resolved', closedAt: expect.any(Date) });
 
     const after = await chat.send('Thanks. One more thing: how long do I have to return an item?');
     expect(after.outcome).toBe('answered');
@@ -130,6 +134,10 @@ describe('after the conversation is resolved', () => {
     expect(after.sessionStats.failureCount).toBe(0);
     const unknown = await chat.send('Do you sponsor hot air balloon festivals?');
     expect(unknown.outcome).toBe('unknown'); // one failure since reopening: offered, not forced
+
+    const again = await chat.send('Can I talk to someone from your team?');
+    expect(again.outcome).toBe('escalated');
+    expect(again.ticketId).not.toBe(handed.ticketId); // a new hand-off, not the resolved ticket reopened
   });
 
   it('reuses the open ticket instead of opening another', async () => {
@@ -139,5 +147,69 @@ describe('after the conversation is resolved', () => {
     const again = await chat.send('Let me talk to a person');
     expect(again.ticketId).toBe(first.ticketId);
     expect(again.reply).toBe(ALREADY_WITH_TEAM);
+  });
+});
+
+describe('the tickets API', () => {
+  const get = (url: string, headers: Record<string, string> = adminHeaders()) => t.app.inject({ method: 'GET', url, headers });
+
+  it('lists the queue oldest first, filters by status, and shows one ticket with its transcript', async () => {
+    const chat = await startChat(t.app, { customerId: 'cust-api' });
+    await chat.send('My order number is 551200.');
+    const handed = await chat.send('Please put me through to customer service');
+
+    const queue = await get('/api/tickets?limit=200');
+    expect(queue.statusCode).toBe(200);
+    const tickets = queue.json().tickets as { id: string; status: string; createdAt: string }[];
+    expect(tickets.map((ticket) => ticket.id)).toContain(handed.ticketId);
+    expect(tickets.every((ticket) => ticket.status === 'open' || ticket.status === 'claimed')).toBe(true);
+    expect(tickets.map((ticket) => ticket.createdAt)).toEqual([...tickets.map((ticket) => ticket.createdAt)].sort());
+
+    const detail = await get(`/api/tickets/${handed.ticketId}`);
+    expect(detail.statusCode).toBe(200);
+    const body = detail.json();
+    expect(body).toMatchObject({
+      id: handed.ticketId,
+      status: 'open',
+      reasons: [expect.stringMatching(/asked for a human/)],
+      conversation: { sessionId: chat.sessionId, customerId: 'cust-api', status: 'waiting_for_human' },
+      truncated: false,
+    });
+    expect(body.customerFacts).toEqual(expect.arrayContaining([{ key: 'order:551200', value: '551200' }]));
+    expect(body.messages.map((m: { role: string; content: string }) => m.content)).toContain('Please put me through to customer service');
+
+    await t.app.inject({ method: 'POST', url: `/api/tickets/${handed.ticketId}/resolve`, headers: adminHeaders() });
+    const resolved = (await get('/api/tickets?status=resolved&order=desc&limit=200')).json().tickets as { id: string }[];
+    expect(resolved.map((ticket) => ticket.id)).toContain(handed.ticketId);
+    expect(((await get('/api/tickets?limit=200')).json().tickets as { id: string }[]).map((ticket) => ticket.id)).not.toContain(handed.ticketId);
+  });
+
+  it('refuses a second resolve, an unknown ticket, a bad filter and a missing key', async () => {
+    const chat = await startChat(t.app);
+    const handed = await chat.send('I need a human');
+    const resolve = () => t.app.inject({ method: 'POST', url: `/api/tickets/${handed.ticketId}/resolve`, headers: adminHeaders() });
+    expect((await resolve()).statusCode).toBe(200);
+    const twice = await resolve();
+    expect(twice.statusCode).toBe(409);
+    expect(twice.json().error.code).toBe('CONFLICT');
+
+    const unknown = await t.app.inject({ method: 'POST', url: '/api/tickets/no-such-ticket/resolve', headers: adminHeaders() });
+    expect(unknown.statusCode).toBe(404);
+    const badFilter = await get('/api/tickets?status=open,pending');
+    expect(badFilter.statusCode).toBe(400);
+    expect(badFilter.json().error.code).toBe('VALIDATION_ERROR');
+    const noKey = await get('/api/tickets', {});
+    expect(noKey.statusCode).toBe(401);
+    expect((await get(`/api/tickets/${handed.ticketId}`, adminHeaders('fl_admin_wrong'))).statusCode).toBe(401);
+  });
+
+  it('resolves the ticket of a session that has already ended', async () => {
+    const chat = await startChat(t.app);
+    const handed = await chat.send('Transfer me to an agent');
+    const ended = await t.app.inject({ method: 'DELETE', url: `/api/sessions/${chat.sessionId}`, headers: chat.headers });
+    expect(ended.statusCode).toBe(204);
+    const resolved = await t.app.inject({ method: 'POST', url: `/api/tickets/${handed.ticketId}/resolve`, headers: adminHeaders() });
+    expect(resolved.statusCode).toBe(200);
+    expect(resolved.json().status).toBe('resolved');
   });
 });

@@ -1,7 +1,8 @@
 /**
  * The agent as it runs in production: two instances sharing one Redis (sessions, locks) and one PostgreSQL
  * (transcripts, knowledge). Messages sent at once to one session through both instances are answered one at a
- * time, in order, none lost; when Redis stops answering a turn fails fast with 503 and the service recovers by
+ * time, in order, none lost; a hand-off made on one instance and resolved on the other hands the conversation
+ * back to the agent on both; when Redis stops answering a turn fails fast with 503 and the service recovers by
  * itself, with every acknowledged message still there.
  */
 import { randomBytes } from 'node:crypto';
@@ -10,6 +11,7 @@ import { createScriptedModel, type CallOptions, type ScriptedResponse } from '..
 import type { TestApp } from '../helpers/app.js';
 import { PrivateRedis, waitFor } from '../helpers/processes.js';
 import { createTestPostgresDatabase } from '../helpers/services.js';
+import { adminHeaders } from '../knowledge/service/helpers.js';
 import { addArticle, buildAgentApp, expectEachReplyFollowsItsQuestion, REFUND_ARTICLE, startChat, transcript } from './helpers.js';
 
 const answer = (call: CallOptions): ScriptedResponse => ({ text: `Answer to "${String(call.messages.at(-1)?.content)}" [1]`, chunkDelayMs: 2 });
@@ -56,6 +58,19 @@ describe('two instances, one session', () => {
     const session = await b.app.services.sessionStore.get(chat.sessionId);
     expect(session!.counters.messageCount).toBe(12);
     expect(session!.messages.at(-1)!.content).toBe(stored.at(-1)!.content);
+  });
+
+  it('hands the conversation back to the agent on every instance once a ticket is resolved on one', async () => {
+    const chat = await startChat(a.app);
+    const send = (app: TestApp, message: string) =>
+      app.app.inject({ method: 'POST', url: `/api/sessions/${chat.sessionId}/messages`, headers: chat.headers, payload: { message } }).then((r) => r.json());
+    const handed = await send(a, 'Can I speak to a person please?');
+    expect(handed.outcome).toBe('escalated');
+    expect((await send(b, 'Hello? Anyone there?')).outcome).toBe('relayed'); // b's cache now holds the waiting session
+
+    const resolved = await b.app.inject({ method: 'POST', url: `/api/tickets/${handed.ticketId}/resolve`, headers: adminHeaders() });
+    expect(resolved.statusCode).toBe(200);
+    for (const app of [a, b]) expect((await send(app, 'How long do I have to return an item?')).outcome).toBe('answered');
   });
 });
 

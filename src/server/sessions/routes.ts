@@ -13,7 +13,7 @@ import { errorResponses, noContent } from '../plugins/errors.js';
 import type { Services } from '../services.js';
 import { authenticateSession, sessionRouteErrors } from './authenticate.js';
 import { verifyCustomerClaim } from './identity.js';
-import { loadWholeTranscript, renderMarkdown, toApiMessage } from './transcript.js';
+import { loadWholeTranscript, messageView, renderMarkdown, toApiMessage } from './transcript.js';
 
 const sessionParams = z.object({ id: z.string().min(1).max(128).describe('Session id') });
 
@@ -37,17 +37,6 @@ const sessionView = z.object({
   expiresAt: z.string(),
   counters: z.record(z.string(), z.number()),
   metadata: z.record(z.string(), z.unknown()),
-});
-
-const messageView = z.object({
-  id: z.string(),
-  sequence: z.number(),
-  role: z.string(),
-  content: z.string(),
-  sources: z.array(z.object({ documentId: z.string(), title: z.string(), chunkId: z.string(), score: z.number(), snippet: z.string() })),
-  confidence: z.number().nullable(),
-  status: z.string(),
-  createdAt: z.string(),
 });
 
 function toSessionView(session: Session): z.infer<typeof sessionView> {

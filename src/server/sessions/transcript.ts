@@ -2,12 +2,25 @@
  * The durable transcript of a session (conversation + messages in the relational database) as the API shows
  * it: paged for the client, and whole for export as JSON or Markdown (FEATURE_EXPORT_CHAT).
  */
+import { z } from 'zod';
 import type { Conversation, Message, Repositories } from '../../storage/index.js';
 
 /** An export stops here; a conversation longer than this is cut and says so. */
 export const EXPORT_MAX_MESSAGES = 10_000;
 
-export function toApiMessage(message: Message) {
+/** A stored message as the API shows it (the response schema of toApiMessage). */
+export const messageView = z.object({
+  id: z.string(),
+  sequence: z.number(),
+  role: z.string(),
+  content: z.string(),
+  sources: z.array(z.object({ documentId: z.string(), title: z.string(), chunkId: z.string(), score: z.number(), snippet: z.string() })),
+  confidence: z.number().nullable(),
+  status: z.string(),
+  createdAt: z.string(),
+});
+
+export function toApiMessage(message: Message): z.infer<typeof messageView> {
   return {
     id: message.id,
     sequence: message.sequence,

@@ -1,0 +1,142 @@
+/**
+ * The tickets API (admin key required): the hand-offs waiting for the team, one ticket with its conversation, and
+ * resolving it, which hands the conversation back to the agent. It is what a helpdesk that receives the hand-off
+ * webhook calls when its people have dealt with the customer. Claiming a ticket and replying in the conversation
+ * belong with agent accounts (planned, with the console).
+ */
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { NotFoundError } from '../../errors.js';
+import { TICKET_STATUSES, type Ticket, type TicketStatus } from '../../storage/index.js';
+import { requireAdminKey } from '../auth/admin.js';
+import { errorResponses } from '../plugins/errors.js';
+import type { Services } from '../services.js';
+import { loadWholeTranscript, messageView } from '../sessions/transcript.js';
+
+const secured = { description: 'Needs `Authorization: Bearer <ADMIN_API_KEY>`.', security: [{ adminKey: [] }] };
+const tags = ['tickets'];
+const ticketParams = z.object({ id: z.string().min(1).max(128).describe('Ticket id') });
+
+/** "open,claimed" -> ['open', 'claimed']; every name must be a ticket status. */
+const statusList = z
+  .string()
+  .max(100)
+  .transform((value) => [...new Set(value.split(',').map((part) => part.trim()).filter(Boolean))])
+  .refine((names): names is TicketStatus[] => names.length > 0 && names.every((name) => (TICKET_STATUSES as readonly string[]).includes(name)), {
+    message: `a comma-separated list of ${TICKET_STATUSES.join(', ')}`,
+  });
+
+const listQuery = z.object({
+  status: statusList.default(['open', 'claimed']).describe('Comma-separated statuses (default: the queue, open,claimed)'),
+  order: z.enum(['asc', 'desc']).default('asc').describe('By creation time; oldest first by default, as a queue is worked'),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(200).optional(),
+});
+
+const ticketView = z.object({
+  id: z.string(),
+  conversationId: z.string(),
+  status: z.enum(TICKET_STATUSES),
+  priority: z.string().describe('urgent, high or normal'),
+  reasons: z.array(z.string()).describe('Why the conversation was handed over'),
+  summary: z.string().describe('A short summary of the conversation up to the hand-off'),
+  customerFacts: z.array(z.object({ key: z.string(), value: z.string() })).describe('What the agent knew about the customer'),
+  assigneeId: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  resolvedAt: z.string().nullable(),
+});
+
+const ticketDetailView = ticketView.extend({
+  conversation: z
+    .object({ id: z.string(), sessionId: z.string(), customerId: z.string().nullable(), channel: z.string(), status: z.string(), title: z.string().nullable() })
+    .nullable(),
+  messages: z.array(messageView).describe('The whole transcript, oldest first'),
+  truncated: z.boolean().describe('True when the transcript was cut (very long conversations)'),
+});
+
+function toTicketView(ticket: Ticket): z.infer<typeof ticketView> {
+  return {
+    id: ticket.id,
+    conversationId: ticket.conversationId,
+    status: ticket.status,
+    priority: ticket.priority,
+    reasons: ticket.reasons,
+    summary: ticket.summary,
+    customerFacts: ticket.customerFacts,
+    assigneeId: ticket.assigneeId,
+    createdAt: ticket.createdAt.toISOString(),
+    updatedAt: ticket.updatedAt.toISOString(),
+    resolvedAt: ticket.resolvedAt?.toISOString() ?? null,
+  };
+}
+
+export async function ticketRoutes(app: FastifyInstance, options: { services: Services }) {
+  const { repositories, settings, agentService } = options.services;
+  const routes = app.withTypeProvider<ZodTypeProvider>();
+  app.addHook('onRequest', requireAdminKey(settings.security.adminApiKey));
+
+  routes.get(
+    '/tickets',
+    {
+      schema: {
+        tags,
+        summary: 'Hand-offs to the team, a page at a time (by default the open and claimed ones, oldest first)',
+        querystring: listQuery,
+        response: { 200: z.object({ tickets: z.array(ticketView), nextCursor: z.string().nullable() }), ...errorResponses(400, 401, 429, 503) },
+        ...secured,
+      },
+    },
+    async (request) => {
+      const page = await repositories.tickets.list(request.query);
+      return { tickets: page.items.map(toTicketView), nextCursor: page.nextCursor };
+    },
+  );
+
+  routes.get(
+    '/tickets/:id',
+    {
+      schema: {
+        tags,
+        summary: 'One ticket with its conversation and the whole transcript',
+        params: ticketParams,
+        response: { 200: ticketDetailView, ...errorResponses(400, 401, 404, 429, 503) },
+        ...secured,
+      },
+    },
+    async (request) => {
+      const ticket = await repositories.tickets.get(request.params.id);
+      if (!ticket) throw new NotFoundError(`Ticket ${request.params.id} not found`);
+      const conversation = await repositories.conversations.get(ticket.conversationId);
+      const { messages, truncated } = await loadWholeTranscript(repositories, ticket.conversationId);
+      return {
+        ...toTicketView(ticket),
+        conversation: conversation && {
+          id: conversation.id,
+          sessionId: conversation.sessionId,
+          customerId: conversation.customerId,
+          channel: conversation.channel,
+          status: conversation.status,
+          title: conversation.title,
+        },
+        messages,
+        truncated,
+      };
+    },
+  );
+
+  routes.post(
+    '/tickets/:id/resolve',
+    {
+      schema: {
+        tags,
+        summary: 'Resolve a ticket: the conversation goes back to the agent, and the next message starts afresh',
+        params: ticketParams,
+        response: { 200: ticketView, ...errorResponses(400, 401, 404, 409, 429, 503) },
+        ...secured,
+      },
+    },
+    async (request) => toTicketView(await agentService.handoff.resolve(request.params.id)),
+  );
+}
