@@ -1,8 +1,9 @@
 /**
- * What both stores share: the single-purpose writes are all `commit` with one kind of change, and the lock
- * handed out when locking is disabled.
+ * What both stores share: the single-purpose writes are all `commit` with one kind of change, the lock handed
+ * out when locking is disabled, and this instance's listeners of session events.
  */
 import { SessionNotFoundError, StaleLockError, ValidationError } from '../errors.js';
+import { SessionListeners, type SessionEvent, type SessionEventListener } from './events.js';
 import { isCounterName } from './model.js';
 import type {
   CounterName,
@@ -30,6 +31,7 @@ export interface StoreConfig {
 
 export abstract class BaseSessionStore implements SessionStore {
   abstract readonly kind: 'memory' | 'redis';
+  protected readonly listeners = new SessionListeners();
 
   protected constructor(protected readonly config: StoreConfig) {}
 
@@ -46,8 +48,13 @@ export abstract class BaseSessionStore implements SessionStore {
   abstract stats(): Promise<SessionStoreStats>;
   abstract health(): Promise<StoreHealth>;
   abstract close(): Promise<void>;
+  abstract publish(id: string, event: SessionEvent): Promise<void>;
   /** Waits for and takes the session's lock (locking enabled). */
   protected abstract lockSession(id: string, options: Required<LockOptions>): Promise<SessionLock>;
+
+  subscribe(id: string, listener: SessionEventListener): () => void {
+    return this.listeners.add(id, listener);
+  }
 
   update(id: string, patch: PatchInput, options?: WriteOptions): Promise<Session> {
     return this.commit(id, { patch }, options);

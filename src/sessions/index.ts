@@ -11,6 +11,7 @@ import { RedisSessionStore } from './redis/store.js';
 import type { SessionStore } from './types.js';
 
 export * from './types.js';
+export type { SessionEvent, SessionEventListener } from './events.js';
 export { withSessionLock, type LockedSession, type StagedChanges, type WithLockOptions } from './locks.js';
 export { generateSessionId, generateSessionToken, hashToken, isValidSessionId, verifyToken } from './tokens.js';
 export { createFingerprinter, Fingerprinter, type FingerprintVerdict } from './fingerprint.js';

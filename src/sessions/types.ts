@@ -4,6 +4,8 @@
  * Sessions know no HTTP and no agent.
  */
 
+import type { SessionEvent, SessionEventListener } from './events.js';
+
 export const SESSION_STATUSES = ['active', 'waiting_for_human', 'human', 'resolved', 'closed'] as const;
 export type SessionStatus = (typeof SESSION_STATUSES)[number];
 
@@ -142,6 +144,11 @@ export type StoreHealth = { ok: true; latencyMs: number } | { ok: false; error: 
 export interface SessionStore {
   readonly kind: 'memory' | 'redis';
   readonly lockingEnabled: boolean;
+
+  /** Tells every listener of the session, on every instance sharing the store, what happened (see events.ts). */
+  publish(id: string, event: SessionEvent): Promise<void>;
+  /** Listens to the session's events on this instance; returns the function that stops listening. */
+  subscribe(id: string, listener: SessionEventListener): () => void;
 
   /** The session, or null when it does not exist, has expired, or the id is malformed. */
   get(id: string): Promise<Session | null>;

@@ -15,6 +15,26 @@ export interface ConformanceTarget {
   untilQueued?(store: SessionStore, id: string, count: number): Promise<void>;
 }
 
+/** Waits for `check` to hold (events are delivered asynchronously), failing after two seconds. */
+async function until(check: () => boolean, timeoutMs = 2000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting for a session event');
+    await sleep(5);
+  }
+}
+
+/** Publishes `resolved` to session `id` until its listener has heard one (`expected` shows up in `heard`). */
+async function untilHeard(store: SessionStore, id: string, heard: string[], expected: string): Promise<void> {
+  const deadline = Date.now() + 2000;
+  while (!heard.includes(expected)) {
+    if (Date.now() > deadline) throw new Error('the store never delivered an event');
+    await store.publish(id, { type: 'resolved' });
+    await sleep(20);
+  }
+  heard.length = 0;
+}
+
 export function runSessionStoreConformance(name: string, target: ConformanceTarget): void {
   describe(`SessionStore conformance: ${name}`, () => {
     const open: SessionStore[] = [];
@@ -25,6 +45,26 @@ export function runSessionStoreConformance(name: string, target: ConformanceTarg
     };
     afterEach(async () => {
       await Promise.all(open.splice(0).map((store) => target.dispose(store)));
+    });
+
+    it("delivers a session's events to its listeners only, until they stop listening", async () => {
+      const store = make();
+      const [a, b] = await Promise.all([store.create(newSessionInput()), store.create(newSessionInput())]);
+      const heard: string[] = [];
+      const stopA = store.subscribe(a.id, (event) => heard.push(`a:${event.type}`));
+      store.subscribe(b.id, (event) => heard.push(`b:${event.type}`));
+      await untilHeard(store, b.id, heard, 'b:resolved'); // the store listens (Redis: its SUBSCRIBE has landed)
+
+      await store.publish(a.id, { type: 'agent_message', messageId: 'm-1', author: 'Sam' });
+      await store.publish(b.id, { type: 'agent_joined', author: 'Sam' });
+      await until(() => heard.includes('b:agent_joined'));
+      expect(heard.filter((entry) => entry.startsWith('a:'))).toEqual(['a:agent_message']);
+
+      stopA();
+      await store.publish(a.id, { type: 'resolved' });
+      await store.publish(b.id, { type: 'agent_message', messageId: 'last', author: 'Sam' });
+      await until(() => heard.includes('b:agent_message')); // published after a's: a's has been delivered by now
+      expect(heard.filter((entry) => entry.startsWith('a:'))).toEqual(['a:agent_message']);
     });
 
     it('creates and reads a session', async () => {

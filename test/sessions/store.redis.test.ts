@@ -16,6 +16,38 @@ runSessionStoreConformance('redis', {
 });
 
 describe('redis session store', () => {
+  it("delivers session events to every instance's listeners, once each, without message text in Redis", async () => {
+    const prefix = uniqueRedisPrefix('events');
+    const [one, two] = [makeRedisStore({ prefix }), makeRedisStore({ prefix })];
+    const { Redis } = await import('ioredis');
+    const spy = new Redis(REDIS_TEST_URL);
+    try {
+      const session = await one.create(newSessionInput());
+      const heard: string[] = [];
+      one.subscribe(session.id, (event) => heard.push(`one:${event.type}`));
+      two.subscribe(session.id, (event) => heard.push(`two:${event.type}`));
+      const onChannel: string[] = [];
+      spy.on('message', (_channel: string, message: string) => onChannel.push(message));
+      await spy.subscribe(`${prefix}#events`);
+      // Both stores' subscriptions land asynchronously: publish until each has heard one.
+      for (let i = 0; i < 100 && !(heard.includes('one:resolved') && heard.includes('two:resolved')); i++) {
+        await two.publish(session.id, { type: 'resolved' });
+        await sleep(20);
+      }
+      heard.length = 0;
+
+      await two.publish(session.id, { type: 'agent_message', messageId: 'msg-7', author: 'Sam' });
+      for (let i = 0; i < 100 && heard.length < 2; i++) await sleep(10);
+      await sleep(50);
+      expect(heard.sort()).toEqual(['one:agent_message', 'two:agent_message']);
+      expect(onChannel.at(-1)).toBe(JSON.stringify({ sessionId: session.id, event: { type: 'agent_message', messageId: 'msg-7', author: 'Sam' } }));
+    } finally {
+      spy.disconnect();
+      await Promise.all([one.close(), two.close()]);
+      await dropKeys(prefix);
+    }
+  });
+
   it('is what createSessionStore builds from the settings, keys under REDIS_SESSION_KEY_PREFIX with the TTL', async () => {
     const prefix = uniqueRedisPrefix('factory');
     const settings = loadSettings({

@@ -20,6 +20,7 @@ import type {
   StoreHealth,
   WriteOptions,
 } from '../types.js';
+import type { SessionEvent } from '../events.js';
 import { KeyedMutex } from './mutex.js';
 
 export interface MemoryStoreOptions extends StoreConfig {
@@ -45,6 +46,11 @@ export class MemorySessionStore extends BaseSessionStore {
 
   async get(id: string): Promise<Session | null> {
     return this.live(id)?.session ?? null;
+  }
+
+  /** Delivered after the caller's current step, as the Redis store's would be. */
+  async publish(id: string, event: SessionEvent): Promise<void> {
+    queueMicrotask(() => this.listeners.deliver(id, event));
   }
 
   async create(input: CreateSessionInput): Promise<Session> {

@@ -33,6 +33,8 @@ export function sessionKeys(prefix: string, id: string): SessionKeys {
 
 export const indexKey = (prefix: string) => `${prefix}#index`;
 export const lockChannel = (prefix: string) => `${prefix}#lock-released`;
+/** Where session events (events.ts) are published: one channel for every session of the prefix. */
+export const eventChannel = (prefix: string) => `${prefix}#events`;
 export const counterField = (name: CounterName) => `c:${name}`;
 
 /** Additional authenticated data: a ciphertext only decrypts as the field of the session it was made for. */

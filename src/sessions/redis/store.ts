@@ -14,6 +14,7 @@ import type { Redis } from 'ioredis';
 import { ConflictError, SessionBusyError, SessionCapacityError, SessionStoreUnavailableError, ValidationError } from '../../errors.js';
 import { BaseSessionStore, notFound, staleLock, type StoreConfig } from '../base-store.js';
 import type { SessionCodec } from '../crypto.js';
+import { parseSessionEvent, type SessionEvent } from '../events.js';
 import { L1Cache } from '../l1-cache.js';
 import { applyPatch, messageWindow, newSessionData, normalizeChanges, resolvePatch, zeroCounters } from '../model.js';
 import { generateSessionId, isValidSessionId } from '../tokens.js';
@@ -34,6 +35,7 @@ import {
   StateCodec,
   counterField,
   indexKey,
+  eventChannel,
   lockChannel,
   parseHash,
   replyTag,
@@ -80,6 +82,7 @@ export class RedisSessionStore extends BaseSessionStore {
   private closing = false;
   private readonly index: string;
   private readonly channel: string;
+  private readonly events: string;
   private readonly redis: CommandChannel;
   private readonly patchWriters = new KeyedSerial();
 
@@ -101,6 +104,22 @@ export class RedisSessionStore extends BaseSessionStore {
     // Connection errors surface through the calls (SESSION_STORE_UNAVAILABLE); listening keeps ioredis quiet.
     for (const connection of [client, subscriber]) connection?.on('error', onError);
     this.waiters = new LockWaiters(subscriber, this.channel, onError);
+    this.events = eventChannel(options.keyPrefix);
+    if (subscriber) {
+      subscriber.on('message', this.onEvent);
+      subscriber.subscribe(this.events).catch(onError);
+    }
+  }
+
+  private readonly onEvent = (channel: string, message: string) => {
+    if (channel !== this.events) return;
+    const parsed = parseSessionEvent(message);
+    if (parsed) this.listeners.deliver(parsed.sessionId, parsed.event);
+  };
+
+  /** Every instance hears it through the channel, this one included (so it is delivered once everywhere). */
+  async publish(id: string, event: SessionEvent): Promise<void> {
+    await this.redis.call((client) => client.publish(this.events, JSON.stringify({ sessionId: id, event })));
   }
 
   get keyPrefix(): string {
@@ -312,6 +331,8 @@ export class RedisSessionStore extends BaseSessionStore {
   async close(): Promise<void> {
     this.closing = true;
     this.waiters.close();
+    this.subscriber?.off('message', this.onEvent);
+    this.listeners.clear();
     this.redis.close();
     this.l1.clear();
     if (!this.options.ownsConnections) return;
