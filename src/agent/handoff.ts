@@ -3,12 +3,14 @@
  * reuses it, so a customer is never handed off in a loop), carrying a short summary, the reasons and what is
  * known about the customer; the conversation waits for a human; the team is notified (webhook, e-mail) in the
  * background; the customer is told what happens next, with the time a human will reply when the team is off.
- * When the team has dealt with it, resolving the ticket hands the conversation back to the agent.
+ * A member of the team may write to the customer through the ticket; resolving it hands the conversation back to
+ * the agent.
  */
-import { SessionNotFoundError } from '../errors.js';
-import { withSessionLock } from '../sessions/locks.js';
+import { ConflictError, NotFoundError, SessionNotFoundError } from '../errors.js';
+import type { SessionEvent } from '../sessions/events.js';
+import { withSessionLock, type LockedSession } from '../sessions/locks.js';
 import type { SessionStatus, SessionStore } from '../sessions/types.js';
-import type { Conversation, Repositories, Ticket, TicketPriority } from '../storage/index.js';
+import type { Conversation, Message, Repositories, Ticket, TicketPriority } from '../storage/index.js';
 import type { EscalationDecision } from './escalation/policy.js';
 import type { HandoffNotice } from './notify/types.js';
 import { summarizeConversation } from './summary.js';
@@ -39,7 +41,7 @@ export interface HandoffResult {
 }
 
 export interface HandoffOptions {
-  repositories: Pick<Repositories, 'tickets' | 'conversations'>;
+  repositories: Pick<Repositories, 'tickets' | 'conversations' | 'messages'>;
   /** Fire-and-forget delivery to the team (NotificationDispatcher.dispatch). */
   notify: (notice: HandoffNotice) => void;
   /** The customer-facing message for a hand-off at `now` (business hours decide its wording). */
@@ -48,6 +50,7 @@ export interface HandoffOptions {
   transcriptInNotice?: number;
   /** Where the live session is, so that resolving a ticket also ends its wait for a human. */
   sessions?: { store: SessionStore; lockTimeoutMs: number };
+  logger?: { warn(object: object, message: string): void };
   now?: () => Date;
 }
 
@@ -104,6 +107,37 @@ export class Handoff {
   }
 
   /**
+   * A member of the team writes to the customer: the message is stored in the transcript and the session's
+   * window, the conversation is now with a human (the agent stays silent), and the customer's live connections
+   * hear `agent_joined` (the first time) and the message. Throws NotFoundError for an unknown ticket and
+   * ConflictError for a resolved one (the conversation is back with the agent).
+   */
+  async reply(ticketId: string, input: { content: string; author: string }): Promise<{ ticket: Ticket; message: Message }> {
+    const { tickets, conversations, messages } = this.options.repositories;
+    const ticket = await tickets.get(ticketId);
+    if (!ticket) throw new NotFoundError(`Ticket ${ticketId} not found`);
+    if (ticket.status === 'resolved') throw new ConflictError(`Ticket ${ticketId} is resolved: the conversation is back with the agent`);
+    const conversation = await conversations.get(ticket.conversationId);
+    if (!conversation) throw new NotFoundError(`The conversation of ticket ${ticketId} no longer exists`);
+
+    const store = async () => messages.append({ conversationId: conversation.id, role: 'agent', content: input.content, metadata: { author: input.author } });
+    // Under the session's lock, so the message takes its place between the customer's turns.
+    const live = await this.withLiveSession(conversation, async (locked) => {
+      const message = await store();
+      const joined = locked.session.status !== 'human';
+      locked.stage({ messages: [{ role: 'agent', content: input.content }], ...(joined ? { patch: { status: 'human' } } : {}) });
+      return { message, joined };
+    });
+    const { message, joined } = live ?? { message: await store(), joined: false };
+    if (conversation.status !== 'human') await conversations.updateStatus(conversation.id, 'human');
+    if (live) {
+      if (joined) await this.announce(conversation.sessionId, { type: 'agent_joined', author: input.author });
+      await this.announce(conversation.sessionId, { type: 'agent_message', messageId: message.id, author: input.author });
+    }
+    return { ticket, message };
+  }
+
+  /**
    * The team has dealt with the conversation: the ticket is resolved, and the conversation and its live session
    * (when they still belong to the humans) become `resolved`, so the customer's next message goes to the agent
    * again and starts afresh (earlier failures no longer count; asking for a human opens a new ticket).
@@ -117,28 +151,42 @@ export class Handoff {
     const conversation = await conversations.get(current.conversationId);
     if (conversation && WITH_HUMANS.has(conversation.status)) {
       // The session first: if its lock cannot be had the ticket stays open and the call can be repeated.
-      await this.releaseSession(conversation);
+      const released = await this.withLiveSession(conversation, async (locked) => {
+        if (WITH_HUMANS.has(locked.session.status)) locked.stage({ patch: { status: 'resolved' } });
+        return true;
+      });
       await conversations.updateStatus(conversation.id, 'resolved');
+      if (released) await this.announce(conversation.sessionId, { type: 'resolved' });
     }
     return tickets.resolve(ticketId);
   }
 
-  private async releaseSession(conversation: Conversation): Promise<void> {
+  /**
+   * Runs `fn` holding the lock of the conversation's live session; undefined when there is none (ended, expired,
+   * or the session has moved on to another conversation): the transcript in the database is all there is.
+   */
+  private async withLiveSession<T>(conversation: Conversation, fn: (locked: LockedSession) => Promise<T>): Promise<T | undefined> {
     const sessions = this.options.sessions;
-    if (!sessions) return;
+    if (!sessions) return undefined;
     try {
-      await withSessionLock(
+      return await withSessionLock(
         sessions.store,
         conversation.sessionId,
-        async (locked) => {
-          const { session } = locked;
-          if (session.conversationId === conversation.id && WITH_HUMANS.has(session.status)) locked.stage({ patch: { status: 'resolved' } });
-        },
+        async (locked) => (locked.session.conversationId === conversation.id ? fn(locked) : undefined),
         { waitMs: sessions.lockTimeoutMs },
       );
     } catch (error) {
-      // An ended or expired session has nothing to release; the transcript stays in the database.
-      if (!(error instanceof SessionNotFoundError)) throw error;
+      if (error instanceof SessionNotFoundError) return undefined;
+      throw error;
+    }
+  }
+
+  /** Tells the customer's live connections; what they miss is in the transcript, so a failure is only logged. */
+  private async announce(sessionId: string, event: SessionEvent): Promise<void> {
+    try {
+      await this.options.sessions?.store.publish(sessionId, event);
+    } catch (error) {
+      this.options.logger?.warn({ err: error, sessionId, event: event.type }, 'could not announce a session event');
     }
   }
 }

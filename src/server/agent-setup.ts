@@ -58,6 +58,7 @@ export async function createAgentService(settings: Settings, deps: AgentDeps): P
     notify: (notice) => notifications.dispatch(notice),
     message: (now) => handoffMessage({ now, schedule, timezone: escalation.timezone }),
     sessions: { store: deps.sessionStore, lockTimeoutMs: settings.sessions.lockTimeoutMs },
+    logger,
   });
   const observe = registerAgentMetrics(deps.metrics, notifications);
   const agent = new SupportAgent({

@@ -203,6 +203,33 @@ describe('the tickets API', () => {
     expect((await get(`/api/tickets/${handed.ticketId}`, adminHeaders('fl_admin_wrong'))).statusCode).toBe(401);
   });
 
+  it('lets the team write to the customer: the conversation is then with a human, and the agent stays silent', async () => {
+    const chat = await startChat(t.app);
+    const handed = await chat.send('Can I talk to an agent?');
+    const write = (content: string, extra: Record<string, unknown> = {}) =>
+      t.app.inject({ method: 'POST', url: `/api/tickets/${handed.ticketId}/messages`, headers: adminHeaders(), payload: { content, ...extra } });
+
+    const written = await write('Hi, this is Priya from the returns team. Let me look at your order.', { author: 'Priya' });
+    expect(written.statusCode).toBe(201);
+    expect(written.json()).toMatchObject({ role: 'agent', author: 'Priya', content: 'Hi, this is Priya from the returns team. Let me look at your order.' });
+    expect(await t.app.services.sessionStore.get(chat.sessionId)).toMatchObject({ status: 'human' });
+    const stored = await t.app.inject({ method: 'GET', url: `/api/sessions/${chat.sessionId}/messages`, headers: chat.headers });
+    expect(stored.json().messages.at(-1)).toMatchObject({ role: 'agent', author: 'Priya' });
+
+    const calls = model.calls.length;
+    const relayed = await chat.send('Thanks Priya, it is order 5521');
+    expect(relayed).toMatchObject({ outcome: 'relayed', reply: '', status: 'human' });
+    expect(model.calls.length).toBe(calls);
+    expect((await write('Found it.')).json()).toMatchObject({ author: 'Support team' }); // the default name
+
+    expect((await write('   ')).statusCode).toBe(400);
+    expect((await write('x', { author: 'Priya', cc: 'someone' })).statusCode).toBe(400);
+    await t.app.inject({ method: 'POST', url: `/api/tickets/${handed.ticketId}/resolve`, headers: adminHeaders() });
+    const late = await write('One more thing');
+    expect(late.statusCode).toBe(409);
+    expect(late.json().error.code).toBe('CONFLICT');
+  });
+
   it('resolves the ticket of a session that has already ended', async () => {
     const chat = await startChat(t.app);
     const handed = await chat.send('Transfer me to an agent');

@@ -4,6 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { expect } from 'vitest';
+import WebSocket from 'ws';
 import type { LanguageModel } from '../../src/llm/index.js';
 import { signCustomerId } from '../../src/server/sessions/identity.js';
 import { buildTestApp, type TestApp } from '../helpers/app.js';
@@ -87,4 +88,25 @@ export function expectEachReplyFollowsItsQuestion(stored: { role: string; conten
     expect(stored[i]!.role).toBe('customer');
     expect(stored[i + 1]!.content).toContain(stored[i]!.content);
   }
+}
+
+/** A WebSocket client of `/ws` at `host:port` that keeps every frame; `next(type)` waits for the first of a type. */
+export function connectWs(base: string, headers: Record<string, string> = {}) {
+  const socket = new WebSocket(`ws://${base}/ws`, { headers });
+  const frames: Record<string, unknown>[] = [];
+  const waiters: (() => void)[] = [];
+  socket.on('message', (data) => {
+    frames.push(JSON.parse(String(data)) as Record<string, unknown>);
+    waiters.splice(0).forEach((wake) => wake());
+  });
+  const closed = new Promise<{ code: number; reason: string }>((resolve) => socket.on('close', (code, reason) => resolve({ code, reason: String(reason) })));
+  const next = async (type: string) => {
+    for (;;) {
+      const found = frames.find((f) => f.type === type);
+      if (found) return found;
+      await new Promise<void>((resolve) => waiters.push(resolve));
+    }
+  };
+  const opened = new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+  return { socket, frames, next, closed, opened };
 }

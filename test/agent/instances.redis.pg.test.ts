@@ -1,18 +1,19 @@
 /**
  * The agent as it runs in production: two instances sharing one Redis (sessions, locks) and one PostgreSQL
  * (transcripts, knowledge). Messages sent at once to one session through both instances are answered one at a
- * time, in order, none lost; a hand-off made on one instance and resolved on the other hands the conversation
- * back to the agent on both; when Redis stops answering a turn fails fast with 503 and the service recovers by
+ * time, in order, none lost; a hand-off made on one instance is answered and resolved by the team on the other,
+ * the customer connected to the first sees it live, and the conversation goes back to the agent on both; when Redis stops answering a turn fails fast with 503 and the service recovers by
  * itself, with every acknowledged message still there.
  */
 import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createScriptedModel, type CallOptions, type ScriptedResponse } from '../../src/llm/index.js';
 import type { TestApp } from '../helpers/app.js';
 import { PrivateRedis, waitFor } from '../helpers/processes.js';
 import { createTestPostgresDatabase } from '../helpers/services.js';
 import { adminHeaders } from '../knowledge/service/helpers.js';
-import { addArticle, buildAgentApp, expectEachReplyFollowsItsQuestion, REFUND_ARTICLE, startChat, transcript } from './helpers.js';
+import { addArticle, buildAgentApp, connectWs, expectEachReplyFollowsItsQuestion, REFUND_ARTICLE, startChat, transcript } from './helpers.js';
 
 const answer = (call: CallOptions): ScriptedResponse => ({ text: `Answer to "${String(call.messages.at(-1)?.content)}" [1]`, chunkDelayMs: 2 });
 let redis: PrivateRedis;
@@ -68,8 +69,20 @@ describe('two instances, one session', () => {
     expect(handed.outcome).toBe('escalated');
     expect((await send(b, 'Hello? Anyone there?')).outcome).toBe('relayed'); // b's cache now holds the waiting session
 
+    // The customer is connected to a; the team's reply and the resolution go through b.
+    await a.app.listen({ port: 0, host: '127.0.0.1' });
+    const client = connectWs(`127.0.0.1:${(a.app.server.address() as AddressInfo).port}`, chat.headers);
+    await client.next('ready');
+    const written = await b.app.inject({ method: 'POST', url: `/api/tickets/${handed.ticketId}/messages`, headers: adminHeaders(), payload: { content: 'Hi, Alex here.', author: 'Alex' } });
+    expect(written.statusCode).toBe(201);
+    expect(await client.next('message')).toMatchObject({ role: 'agent', author: 'Alex', content: 'Hi, Alex here.' });
+    expect((await send(a, 'Thanks Alex')).outcome).toBe('relayed');
+
     const resolved = await b.app.inject({ method: 'POST', url: `/api/tickets/${handed.ticketId}/resolve`, headers: adminHeaders() });
     expect(resolved.statusCode).toBe(200);
+    await client.next('resolved');
+    expect(client.frames.map((f) => f.type)).toEqual(['ready', 'agent_joined', 'message', 'resolved']);
+    client.socket.close();
     for (const app of [a, b]) expect((await send(app, 'How long do I have to return an item?')).outcome).toBe('answered');
   });
 });

@@ -10,8 +10,8 @@ import { createScriptedModel, type CallOptions, type ScriptedResponse } from '..
 import { openDatabase } from '../../src/storage/database.js';
 import { createRepositories } from '../../src/storage/index.js';
 import type { TestApp } from '../helpers/app.js';
-import { addArticle, buildAgentApp, expectEachReplyFollowsItsQuestion, REFUND_ARTICLE, startChat, transcript, type Chat } from './helpers.js';
-import { eventually } from '../knowledge/service/helpers.js';
+import { addArticle, buildAgentApp, connectWs, expectEachReplyFollowsItsQuestion, REFUND_ARTICLE, startChat, transcript, type Chat } from './helpers.js';
+import { ADMIN_KEY, eventually } from '../knowledge/service/helpers.js';
 
 let respond: (call: CallOptions) => ScriptedResponse = () => ({ text: 'unset' });
 const model = createScriptedModel({ loop: true, steps: [(call) => respond(call)] });
@@ -118,25 +118,7 @@ describe('one session, many messages at once', () => {
 });
 
 describe('WebSocket /ws', () => {
-  function connect(headers: Record<string, string> = {}) {
-    const socket = new WebSocket(`ws://${base}/ws`, { headers });
-    const frames: Record<string, unknown>[] = [];
-    const waiters: (() => void)[] = [];
-    socket.on('message', (data) => {
-      frames.push(JSON.parse(String(data)) as Record<string, unknown>);
-      waiters.splice(0).forEach((wake) => wake());
-    });
-    const closed = new Promise<{ code: number; reason: string }>((resolve) => socket.on('close', (code, reason) => resolve({ code, reason: String(reason) })));
-    const next = async (type: string) => {
-      for (;;) {
-        const found = frames.find((f) => f.type === type);
-        if (found) return found;
-        await new Promise<void>((resolve) => waiters.push(resolve));
-      }
-    };
-    const opened = new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
-    return { socket, frames, next, closed, opened };
-  }
+  const connect = (headers: Record<string, string> = {}) => connectWs(base, headers);
 
   it('authenticates with the first frame, then streams tokens and the reply', async () => {
     respond = () => ({ text: LONG_ANSWER });
@@ -151,6 +133,23 @@ describe('WebSocket /ws', () => {
     const tokens = client.frames.filter((f) => f.type === 'token');
     expect(tokens.length).toBeGreaterThan(5);
     expect(tokens.map((f) => f.delta).join('')).toBe(reply.reply);
+    client.socket.close();
+  });
+
+  it('shows the customer live what the team does: a human joins, writes, and hands back', async () => {
+    const chat = await startChat(t.app);
+    const handed = await chat.send('I would like to speak to a person');
+    const client = connect(chat.headers);
+    await client.next('ready');
+    const admin = { authorization: `Bearer ${ADMIN_KEY}` };
+    const written = await t.app.inject({ method: 'POST', url: `/api/tickets/${handed.ticketId}/messages`, headers: admin, payload: { content: 'Hello, Sam here.', author: 'Sam' } });
+    expect(written.statusCode).toBe(201);
+    expect(await client.next('agent_joined')).toEqual({ type: 'agent_joined', author: 'Sam' });
+    expect(await client.next('message')).toMatchObject({ type: 'message', role: 'agent', author: 'Sam', content: 'Hello, Sam here.', id: written.json().id });
+
+    await t.app.inject({ method: 'POST', url: `/api/tickets/${handed.ticketId}/resolve`, headers: admin });
+    expect(await client.next('resolved')).toEqual({ type: 'resolved' });
+    expect(client.frames.map((f) => f.type)).toEqual(['ready', 'agent_joined', 'message', 'resolved']);
     client.socket.close();
   });
 

@@ -18,6 +18,7 @@ export const messageView = z.object({
   confidence: z.number().nullable(),
   status: z.string(),
   createdAt: z.string(),
+  author: z.string().optional().describe('Who of the team wrote it (role "agent" only)'),
 });
 
 export function toApiMessage(message: Message): z.infer<typeof messageView> {
@@ -30,6 +31,7 @@ export function toApiMessage(message: Message): z.infer<typeof messageView> {
     confidence: message.confidence,
     status: message.status,
     createdAt: message.createdAt.toISOString(),
+    ...(message.role === 'agent' && typeof message.metadata.author === 'string' ? { author: message.metadata.author } : {}),
   };
 }
 

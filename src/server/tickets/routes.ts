@@ -1,8 +1,8 @@
 /**
- * The tickets API (admin key required): the hand-offs waiting for the team, one ticket with its conversation, and
- * resolving it, which hands the conversation back to the agent. It is what a helpdesk that receives the hand-off
- * webhook calls when its people have dealt with the customer. Claiming a ticket and replying in the conversation
- * belong with agent accounts (planned, with the console).
+ * The tickets API (admin key required): the hand-offs waiting for the team, one ticket with its conversation,
+ * writing to the customer, and resolving it, which hands the conversation back to the agent. It is what a helpdesk
+ * that receives the hand-off webhook calls for its people. Claiming a ticket belongs with agent accounts (planned,
+ * with the console).
  */
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -12,7 +12,8 @@ import { TICKET_STATUSES, type Ticket, type TicketStatus } from '../../storage/i
 import { requireAdminKey } from '../auth/admin.js';
 import { errorResponses } from '../plugins/errors.js';
 import type { Services } from '../services.js';
-import { loadWholeTranscript, messageView } from '../sessions/transcript.js';
+import { loadWholeTranscript, messageView, toApiMessage } from '../sessions/transcript.js';
+import { MAX_MESSAGE_CHARS } from '../../agent/support-agent.js';
 
 const secured = { description: 'Needs `Authorization: Bearer <ADMIN_API_KEY>`.', security: [{ adminKey: [] }] };
 const tags = ['tickets'];
@@ -47,6 +48,13 @@ const ticketView = z.object({
   updatedAt: z.string(),
   resolvedAt: z.string().nullable(),
 });
+
+const replyBody = z
+  .object({
+    content: z.string().trim().min(1).max(MAX_MESSAGE_CHARS).describe('What the customer reads'),
+    author: z.string().trim().min(1).max(100).default('Support team').describe('The name the customer sees'),
+  })
+  .strict();
 
 const ticketDetailView = ticketView.extend({
   conversation: z
@@ -123,6 +131,24 @@ export async function ticketRoutes(app: FastifyInstance, options: { services: Se
         messages,
         truncated,
       };
+    },
+  );
+
+  routes.post(
+    '/tickets/:id/messages',
+    {
+      schema: {
+        tags,
+        summary: 'Write to the customer: the conversation is now with a human, and the customer sees it live',
+        params: ticketParams,
+        body: replyBody,
+        response: { 201: messageView, ...errorResponses(400, 401, 404, 409, 429, 503) },
+        ...secured,
+      },
+    },
+    async (request, reply) => {
+      const { message } = await agentService.handoff.reply(request.params.id, request.body);
+      return reply.code(201).send(toApiMessage(message));
     },
   );
 

@@ -10,7 +10,9 @@
  *   client: { type: "message", message, id? }   { type: "typing" }   { type: "ping" }
  *   server: { type: "ready", sessionId }   { type: "typing" }   { type: "token", delta, id? }
  *           { type: "reply", id?, ...turn result }   { type: "error", code, message, id? }   { type: "pong" }
- *           { type: "agent_joined", ... } when a human takes the conversation over.
+ *           and, from the team (tickets API, on any instance): { type: "agent_joined", author } when a human takes
+ *           the conversation over, { type: "message", role: "agent", author, content, id, ... } for what they
+ *           write, { type: "resolved" } when the conversation goes back to the agent.
  * Messages on one connection are answered in order; closing the connection cancels the turn in progress (its
  * partial reply is stored as such). WEBSOCKET_MAX_CONNECTIONS bounds connections per instance; a connection
  * that does not answer pings within WEBSOCKET_PING_TIMEOUT is dropped.
@@ -22,8 +24,10 @@ import { z } from 'zod';
 import { MAX_MESSAGE_CHARS } from '../../agent/support-agent.js';
 import { UnauthorizedError } from '../../errors.js';
 import { authorizeSession } from '../../sessions/authorize.js';
+import type { SessionEvent } from '../../sessions/events.js';
 import type { Services } from '../services.js';
 import { bearerToken, clientOf } from '../sessions/authenticate.js';
+import { toApiMessage } from '../sessions/transcript.js';
 import { toStreamError, toTurnResponse } from '../chat/turn-result.js';
 
 /** Close codes in the private range, mirroring the HTTP statuses. */
@@ -111,6 +115,10 @@ class Connection {
   private readonly budget: MessageBudget;
   /** The check of the upgrade's Authorization header, while it runs. */
   private authenticating: Promise<void> | undefined;
+  /** Stops relaying the session's events (set once authenticated). */
+  private stopListening: (() => void) | undefined;
+  /** Session events are relayed one after the other, in the order they came. */
+  private relayed: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly services: Services,
@@ -127,6 +135,7 @@ class Connection {
       clearTimeout(this.pongTimer);
       clearTimeout(this.authTimer);
       this.controller.abort(new Error('the client disconnected'));
+      this.stopListening?.();
       onClose();
     });
     this.socket.on('pong', () => {
@@ -163,11 +172,26 @@ class Connection {
       clearTimeout(this.authTimer);
       this.sessionId = sessionId;
       this.token = token;
+      this.stopListening ??= this.services.sessionStore.subscribe(sessionId, (event) => {
+        this.relayed = this.relayed.then(() => this.relay(event));
+      });
       send(this.socket, { type: 'ready', sessionId });
     } catch (error) {
       const described = toStreamError(error, this.request.id, this.request.log);
       send(this.socket, { type: 'error', ...described });
       this.socket.close(described.code === 'SESSION_FINGERPRINT_MISMATCH' ? WS_CLOSE.forbidden : WS_CLOSE.unauthorized, described.code);
+    }
+  }
+
+  /** What the team does reaches the customer at once; a message's text is read from the transcript. */
+  private async relay(event: SessionEvent): Promise<void> {
+    if (event.type !== 'agent_message') return send(this.socket, event);
+    try {
+      const message = await this.services.repositories.messages.get(event.messageId);
+      if (message) send(this.socket, { type: 'message', ...toApiMessage(message) });
+    } catch (error) {
+      // The customer reads it in the transcript once the database answers again.
+      this.request.log.warn({ err: error, messageId: event.messageId }, 'could not relay a message from the team');
     }
   }
 
