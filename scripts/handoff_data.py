@@ -54,12 +54,16 @@ def csv_examples(file: Path, text_column: str, intent_column: str):
 
 def watson_examples(file: Path):
     skill = json.loads(file.read_text(encoding="utf-8-sig"))
+    skill = skill.get("workspace", skill)  # a v2 skill export wraps the v1 workspace
     for intent in skill.get("intents", []):
         for example in intent.get("examples", []):
             yield intent["intent"], example["text"].strip()
 
 
 LU_HEADING = re.compile(r"^#{1,2}\s+(?!\?)(\S+)")
+LU_ENTITY = re.compile(r"\{@?[^=}]+=([^}]*)\}")
+# What is left after labelled entities are resolved marks a pattern (a template), not something a customer wrote.
+LU_PATTERN = re.compile(r"[{}\[\]]|\([^)]*\|[^)]*\)")
 
 
 def lu_examples(file: Path):
@@ -73,7 +77,9 @@ def lu_examples(file: Path):
         elif line.startswith(("#", ">", "@", "$")):
             intent = None  # a question-and-answer pair, an entity or a comment: not an intent's utterances
         elif line.startswith("- ") and intent:
-            yield intent, ENTITY.sub(r"\1", line[2:]).strip()
+            utterance = LU_ENTITY.sub(r"\1", line[2:]).strip()
+            if not LU_PATTERN.search(utterance):
+                yield intent, utterance
 
 
 def examples_from(kind: str, sources: list, args):
@@ -101,13 +107,17 @@ def main() -> int:
     *sources, args.out = args.paths
     examples = examples_from(args.kind, sources, args)
     domain = sources[0].name if args.kind == "rasa" else sources[0].stem
-    seen = set()
+    seen = {}
     rows = []
+    conflicts = 0
     for intent, text in examples:
-        if not text or text.lower() in seen:
-            continue
-        seen.add(text.lower())
         label = "handoff" if intent == args.handoff_intent else intent
+        if not text:
+            continue
+        if text.lower() in seen:
+            conflicts += seen[text.lower()] != label  # the first label wins
+            continue
+        seen[text.lower()] = label
         rows.append({"domain": domain, "text": text, "intents": [label]})
     args.out.mkdir(parents=True, exist_ok=True)
     with (args.out / "examples.jsonl").open("w", encoding="utf-8") as out:
@@ -115,6 +125,12 @@ def main() -> int:
             out.write(json.dumps(row) + "\n")
     positives = sum(1 for row in rows if row["intents"] == ["handoff"])
     print(f"{len(rows)} utterances, {positives} hand-off, into {args.out / 'examples.jsonl'}", file=sys.stderr)
+    if conflicts:
+        print(f"warning: {conflicts} repeated utterances carried another intent; the first one was kept", file=sys.stderr)
+    if positives == 0:
+        intents = sorted({row["intents"][0] for row in rows})
+        print(f"warning: no utterance has the intent {args.handoff_intent!r}; the intents are: {', '.join(intents)}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -48,14 +48,15 @@ export interface HandoffOptions {
   message: (now: Date) => string;
   /** Messages of the transcript sent along with a notification. */
   transcriptInNotice?: number;
-  /** Where the live session is, so that resolving a ticket also ends its wait for a human. */
-  sessions?: { store: SessionStore; lockTimeoutMs: number };
+  /** Where the live session is: what the team does to a ticket happens under its lock and reaches its clients. */
+  sessions: { store: SessionStore; lockTimeoutMs: number };
   logger?: { warn(object: object, message: string): void };
   now?: () => Date;
 }
 
 /** The states in which a conversation belongs to the humans and the agent stays silent. */
 const WITH_HUMANS: ReadonlySet<SessionStatus> = new Set(['waiting_for_human', 'human']);
+export const isWithHumans = (status: SessionStatus): boolean => WITH_HUMANS.has(status);
 
 export const ALREADY_WITH_TEAM =
   'Your conversation is already with our support team; a member of the team will reply here. Anything you add now is passed on to them.';
@@ -113,28 +114,19 @@ export class Handoff {
    * ConflictError for a resolved one (the conversation is back with the agent).
    */
   async reply(ticketId: string, input: { content: string; author: string }): Promise<{ ticket: Ticket; message: Message }> {
-    const { tickets, conversations, messages } = this.options.repositories;
-    const ticket = await tickets.get(ticketId);
-    if (!ticket) throw new NotFoundError(`Ticket ${ticketId} not found`);
-    if (ticket.status === 'resolved') throw new ConflictError(`Ticket ${ticketId} is resolved: the conversation is back with the agent`);
-    const conversation = await conversations.get(ticket.conversationId);
-    if (!conversation) throw new NotFoundError(`The conversation of ticket ${ticketId} no longer exists`);
-
-    const store = async () => messages.append({ conversationId: conversation.id, role: 'agent', content: input.content, metadata: { author: input.author } });
-    // Under the session's lock, so the message takes its place between the customer's turns.
-    const live = await this.withLiveSession(conversation, async (locked) => {
-      const message = await store();
-      const joined = locked.session.status !== 'human';
-      locked.stage({ messages: [{ role: 'agent', content: input.content }], ...(joined ? { patch: { status: 'human' } } : {}) });
-      return { message, joined };
+    const { conversations, messages } = this.options.repositories;
+    const done = await this.withOpenTicket(ticketId, async (ticket, conversation, locked) => {
+      const message = await messages.append({ conversationId: conversation.id, role: 'agent', content: input.content, metadata: { author: input.author } });
+      if (conversation.status !== 'human') await conversations.updateStatus(conversation.id, 'human');
+      const joined = locked !== undefined && locked.session.status !== 'human';
+      locked?.stage({ messages: [{ role: 'agent', content: input.content }], ...(joined ? { patch: { status: 'human' } } : {}) });
+      return { ticket, message, joined, live: locked !== undefined, sessionId: conversation.sessionId };
     });
-    const { message, joined } = live ?? { message: await store(), joined: false };
-    if (conversation.status !== 'human') await conversations.updateStatus(conversation.id, 'human');
-    if (live) {
-      if (joined) await this.announce(conversation.sessionId, { type: 'agent_joined', author: input.author });
-      await this.announce(conversation.sessionId, { type: 'agent_message', messageId: message.id, author: input.author });
+    if (done.live) {
+      if (done.joined) await this.announce(done.sessionId, { type: 'agent_joined', author: input.author });
+      await this.announce(done.sessionId, { type: 'agent_message', messageId: done.message.id, author: input.author });
     }
-    return { ticket, message };
+    return { ticket: done.ticket, message: done.message };
   }
 
   /**
@@ -145,46 +137,57 @@ export class Handoff {
    */
   async resolve(ticketId: string): Promise<Ticket> {
     const { tickets, conversations } = this.options.repositories;
-    const current = await tickets.get(ticketId);
-    // Resolving a missing or resolved ticket throws the repository's NotFoundError or ConflictError.
-    if (!current || current.status === 'resolved') return tickets.resolve(ticketId);
-    const conversation = await conversations.get(current.conversationId);
-    if (conversation && WITH_HUMANS.has(conversation.status)) {
-      // The session first: if its lock cannot be had the ticket stays open and the call can be repeated.
-      const released = await this.withLiveSession(conversation, async (locked) => {
-        if (WITH_HUMANS.has(locked.session.status)) locked.stage({ patch: { status: 'resolved' } });
-        return true;
-      });
-      await conversations.updateStatus(conversation.id, 'resolved');
-      if (released) await this.announce(conversation.sessionId, { type: 'resolved' });
-    }
-    return tickets.resolve(ticketId);
+    const done = await this.withOpenTicket(ticketId, async (ticket, conversation, locked) => {
+      // The conversation before the ticket: if the second write fails, the ticket is still open and a retry
+      // finishes the job (the other way round, a retry would find the ticket resolved and stop).
+      if (WITH_HUMANS.has(conversation.status)) await conversations.updateStatus(conversation.id, 'resolved');
+      const resolved = await tickets.resolve(ticket.id);
+      const released = locked !== undefined && WITH_HUMANS.has(locked.session.status);
+      if (released) locked.stage({ patch: { status: 'resolved' } });
+      return { ticket: resolved, released, sessionId: conversation.sessionId };
+    });
+    if (done.released) await this.announce(done.sessionId, { type: 'resolved' });
+    return done.ticket;
   }
 
   /**
-   * Runs `fn` holding the lock of the conversation's live session; undefined when there is none (ended, expired,
-   * or the session has moved on to another conversation): the transcript in the database is all there is.
+   * Runs `work` on an open or claimed ticket while holding the lock of its conversation's live session (when there
+   * is one: not ended, expired, or moved on to another conversation), so that no customer turn and no other
+   * action of the team runs in between. The ticket and the conversation are read again once the lock is held.
    */
-  private async withLiveSession<T>(conversation: Conversation, fn: (locked: LockedSession) => Promise<T>): Promise<T | undefined> {
-    const sessions = this.options.sessions;
-    if (!sessions) return undefined;
+  private async withOpenTicket<T>(ticketId: string, work: (ticket: Ticket, conversation: Conversation, locked?: LockedSession) => Promise<T>): Promise<T> {
+    const { tickets, conversations } = this.options.repositories;
+    const found = await tickets.get(ticketId);
+    if (!found) throw new NotFoundError(`Ticket ${ticketId} not found`);
+    const conversation = await conversations.get(found.conversationId);
+    if (!conversation) throw new NotFoundError(`The conversation of ticket ${ticketId} no longer exists`);
+    const run = async (locked?: LockedSession) => {
+      const ticket = await tickets.get(ticketId);
+      if (!ticket) throw new NotFoundError(`Ticket ${ticketId} not found`);
+      if (ticket.status === 'resolved') {
+        throw new ConflictError(`Ticket ${ticketId} is resolved: the conversation is back with the agent`, { details: { ticketId, status: ticket.status } });
+      }
+      return work(ticket, (await conversations.get(conversation.id)) ?? conversation, locked);
+    };
+    const { store, lockTimeoutMs } = this.options.sessions;
     try {
-      return await withSessionLock(
-        sessions.store,
+      const held = await withSessionLock(
+        store,
         conversation.sessionId,
-        async (locked) => (locked.session.conversationId === conversation.id ? fn(locked) : undefined),
-        { waitMs: sessions.lockTimeoutMs },
+        async (locked) => (locked.session.conversationId === conversation.id ? { value: await run(locked) } : undefined),
+        { waitMs: lockTimeoutMs },
       );
+      if (held) return held.value;
     } catch (error) {
-      if (error instanceof SessionNotFoundError) return undefined;
-      throw error;
+      if (!(error instanceof SessionNotFoundError)) throw error;
     }
+    return run();
   }
 
   /** Tells the customer's live connections; what they miss is in the transcript, so a failure is only logged. */
   private async announce(sessionId: string, event: SessionEvent): Promise<void> {
     try {
-      await this.options.sessions?.store.publish(sessionId, event);
+      await this.options.sessions.store.publish(sessionId, event);
     } catch (error) {
       this.options.logger?.warn({ err: error, sessionId, event: event.type }, 'could not announce a session event');
     }

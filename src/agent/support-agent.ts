@@ -22,7 +22,7 @@ import { generateReply } from './generate.js';
 import { citedSources, contactScreen } from './guardrails.js';
 import { CustomerMemory } from './memory/index.js';
 import { relevantPassages } from './grounding.js';
-import type { Handoff } from './handoff.js';
+import { isWithHumans, type Handoff } from './handoff.js';
 import { buildPrompt, systemRules } from './prompts/system.js';
 import { finishReply, MODEL_FAILED_REPLY, NO_ANSWER_REPLY } from './reply.js';
 import { acceptsOffer, detectSmallTalk, smallTalkReply } from './small-talk.js';
@@ -153,7 +153,7 @@ class Turn {
 
   async run(): Promise<TurnResult> {
     const status = this.session.status;
-    const relaying = status === 'waiting_for_human' || status === 'human';
+    const relaying = isWithHumans(status);
     // What to do is known from the loaded session and the message alone, so when the answer needs the knowledge
     // base its search (the query's embedding runs in a worker thread) starts now, while the message is stored.
     const history = this.history();

@@ -6,7 +6,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { verifyWebhookSignature } from '../../src/agent/notify/index.js';
 import type { HandoffNotice } from '../../src/agent/notify/types.js';
 import { ALREADY_WITH_TEAM } from '../../src/agent/handoff.js';
@@ -178,8 +178,14 @@ describe('the tickets API', () => {
     expect(body.customerFacts).toEqual(expect.arrayContaining([{ key: 'order:551200', value: '551200' }]));
     expect(body.messages.map((m: { role: string; content: string }) => m.content)).toContain('Please put me through to customer service');
 
+    const firstPage = (await get('/api/tickets?limit=1')).json();
+    expect(firstPage.tickets).toHaveLength(1);
+    const secondPage = (await get(`/api/tickets?limit=1&cursor=${encodeURIComponent(firstPage.nextCursor)}`)).json();
+    expect(secondPage.tickets[0].createdAt >= firstPage.tickets[0].createdAt).toBe(true);
+    expect(secondPage.tickets[0].id).not.toBe(firstPage.tickets[0].id);
+
     await t.app.inject({ method: 'POST', url: `/api/tickets/${handed.ticketId}/resolve`, headers: adminHeaders() });
-    const resolved = (await get('/api/tickets?status=resolved&order=desc&limit=200')).json().tickets as { id: string }[];
+    const resolved = (await get('/api/tickets?status=resolved&status=claimed&order=desc&limit=200')).json().tickets as { id: string }[];
     expect(resolved.map((ticket) => ticket.id)).toContain(handed.ticketId);
     expect(((await get('/api/tickets?limit=200')).json().tickets as { id: string }[]).map((ticket) => ticket.id)).not.toContain(handed.ticketId);
   });
@@ -230,13 +236,73 @@ describe('the tickets API', () => {
     expect(late.json().error.code).toBe('CONFLICT');
   });
 
-  it('resolves the ticket of a session that has already ended', async () => {
+  it('resolves the ticket of a session that has expired, and of one the customer ended', async () => {
+    const expired = await startChat(t.app);
+    const first = await expired.send('Transfer me to an agent');
+    await t.app.services.sessionStore.delete(expired.sessionId); // as the store's expiry does
+    const ended = await startChat(t.app);
+    const second = await ended.send('Transfer me to an agent');
+    expect((await t.app.inject({ method: 'DELETE', url: `/api/sessions/${ended.sessionId}`, headers: ended.headers })).statusCode).toBe(204);
+
+    for (const ticketId of [first.ticketId, second.ticketId]) {
+      const resolved = await t.app.inject({ method: 'POST', url: `/api/tickets/${ticketId}/resolve`, headers: adminHeaders() });
+      expect(resolved.statusCode).toBe(200);
+      expect(resolved.json().status).toBe('resolved');
+    }
+    const conversation = (await t.app.services.repositories.tickets.get(first.ticketId!))!.conversationId;
+    expect(await t.app.services.repositories.conversations.get(conversation)).toMatchObject({ status: 'resolved' });
+  });
+
+  // The team and the customer act at once: whichever takes the session's lock first, the conversation ends up
+  // either with the agent, or with the humans and an open ticket to tell them (never waiting on a closed ticket).
+  it.each(['the team first', 'the customer first'])('keeps ticket, conversation and session consistent when they race (%s)', async (order) => {
     const chat = await startChat(t.app);
-    const handed = await chat.send('Transfer me to an agent');
-    const ended = await t.app.inject({ method: 'DELETE', url: `/api/sessions/${chat.sessionId}`, headers: chat.headers });
-    expect(ended.statusCode).toBe(204);
-    const resolved = await t.app.inject({ method: 'POST', url: `/api/tickets/${handed.ticketId}/resolve`, headers: adminHeaders() });
-    expect(resolved.statusCode).toBe(200);
-    expect(resolved.json().status).toBe('resolved');
+    const handed = await chat.send('I want to talk to a person');
+    const { sessionStore, repositories } = t.app.services;
+    const lock = await sessionStore.acquireLock(chat.sessionId); // both wait behind this
+    // A slow database (as PostgreSQL across a network can be) widens any gap between the team's writes.
+    const updateStatus = repositories.conversations.updateStatus;
+    repositories.conversations.updateStatus = async (id, status) => {
+      if (status === 'resolved') await new Promise((resolve) => setTimeout(resolve, 50));
+      return updateStatus(id, status);
+    };
+    onTestFinished(() => void (repositories.conversations.updateStatus = updateStatus));
+    const resolve = () => t.app.inject({ method: 'POST', url: `/api/tickets/${handed.ticketId}/resolve`, headers: adminHeaders() });
+    const ask = () => chat.send('Let me talk to a human please');
+    const first = order === 'the team first' ? resolve() : ask();
+    await new Promise((resolve) => setTimeout(resolve, 100)); // let the first one queue for the lock
+    const second = order === 'the team first' ? ask() : resolve();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await lock.release();
+    await Promise.all([first, second]);
+
+    const session = (await sessionStore.get(chat.sessionId))!;
+    const conversation = (await repositories.conversations.get(session.conversationId!))!;
+    const open = await repositories.tickets.findActiveByConversation(conversation.id);
+    expect(conversation.status).toBe(session.status);
+    if (session.status === 'waiting_for_human') expect(open?.id).toBe(session.metadata.ticketId);
+    else expect(open).toBeNull();
+    expect(await repositories.tickets.get(handed.ticketId!)).toMatchObject({ status: 'resolved' });
+    if (order === 'the team first') expect(open?.id).not.toBe(handed.ticketId); // the customer's new request opened a new ticket
+  });
+});
+
+describe('the tickets API while a turn holds the session', () => {
+  it('answers 409 SESSION_BUSY (retryable) after SESSION_LOCK_TIMEOUT_SECONDS and leaves the ticket open', async () => {
+    const quick = await buildAgentApp({ SESSION_LOCK_TIMEOUT_SECONDS: '1' }, model);
+    try {
+      const chat = await startChat(quick.app);
+      const handed = await chat.send('Can I speak to an agent?');
+      const lock = await quick.app.services.sessionStore.acquireLock(chat.sessionId, { leaseMs: 10_000 });
+      const busy = await quick.app.inject({ method: 'POST', url: `/api/tickets/${handed.ticketId}/resolve`, headers: adminHeaders() });
+      expect(busy.statusCode).toBe(409);
+      expect(busy.json().error.code).toBe('SESSION_BUSY');
+      expect(await quick.app.services.repositories.tickets.get(handed.ticketId!)).toMatchObject({ status: 'open' });
+      await lock.release();
+      const retried = await quick.app.inject({ method: 'POST', url: `/api/tickets/${handed.ticketId}/resolve`, headers: adminHeaders() });
+      expect(retried.statusCode).toBe(200);
+    } finally {
+      await quick.close();
+    }
   });
 });

@@ -31,13 +31,14 @@ const HUMAN = String.raw`(?:${PERSON}|${DET}${ADJ}${GROUP})`;
 /** Open-ended "someone": a human only after a talk or connect verb ("send money to someone" is not). */
 const ANYONE = String.raw`(?:someone|somebody|anyone|anybody|a\s+human|a\s+person|one\s+of\s+(?:you|your\s+(?:staff|team|colleagues)))`;
 /** "an agent fee", "a person-to-person transfer", "the customer service email": the role only describes a thing. */
-const NOT_A_MODIFIER = String.raw`(?![\s-]+(?:to[\s-]+person|fees?|address|e-?mail|number|code|id|details|portal|login|account|hours|opening|banking|app|website|site|page|form|letter|credit|cards?|discounts?|benefits?|rates?|loans?|plans?|who\s+(?:manages|handles|looks)))`;
+const NOT_A_MODIFIER = String.raw`(?![\s-]+(?:to[\s-]+person|fees?|address|e-?mail|number|code|id|details|portal|login|account|hours|opening|banking|app|website|site|page|form|letter|who\s+(?:manages|handles|looks)))`;
 const TALK = String.raw`(?:speak|speaking|talk|talking|chat|chatting|complain|discuss\s+(?:this|it|that)|have\s+a\s+(?:word|chat|conversation))`;
 const OBJECT = String.raw`(?:me|us|my\s+(?:call|case|query|question|issue|complaint)|this(?:\s+(?:call|case|chat|conversation|issue))?)`;
-/** Where a call request may go on: "call me back", "call me 0207 946 0000", "give me a call tomorrow" (not "a ring binder", "by my name"). */
 /** A message that is nothing but a human ("agent", "a real person", "customer service") and these words after it. */
 const ALONE = String.raw`(?:${HUMAN}|operator|someone|somebody)`;
 const ALONE_TAIL = String.raw`(?:please|now|pls|asap|right\s+now|help)`;
+const GREETING = String.raw`(?:hi|hello|hey|good\s+(?:morning|afternoon|evening))(?:\s+there)?`;
+/** Where a call request may go on: "call me back", "call me 0207 946 0000", "give me a call tomorrow" (not "a ring binder", "by my name"). */
 const CALL_TAIL = String.raw`(?=\s*(?:[?.!,;]|$|\s+\+?\d|\s+(?:back|please|pls|on|at|when|today|tomorrow|tonight|asap|soon|later|now|about|regarding|so|and|if|this|in|after|before|between|as|urgently)\b))`;
 
 interface RequestShape {
@@ -92,7 +93,13 @@ export const REQUEST_SHAPES: readonly RequestShape[] = [
   shape('real person', String.raw`\b(?:real|actual|live)\s+(?:person|people|human|humans|agent|operator|representative|one)\b|\bhuman\s+(?:agent|operator|support|service|assistance|help|representative|being|hand-?off|handover)\b`),
   // Not wanting the assistant itself: "I don't want to talk to you".
   shape('not you', String.raw`\b(?:don't|do\s+not|won't|will\s+not)\s+(?:want\s+to|wanna)\s+(?:${TALK})\s+(?:to|with)\s+(?:you|this\s+(?:bot|thing|chat))\b`, false),
-  shape('not a bot', String.raw`\b(?:not|no|don't|stop|enough|instead\s+of|rather\s+than|sick\s+of|tired\s+of)\s+(?:with\s+|more\s+)?(?:(?:want|need)\s+)?(?:talking\s+to\s+|chatting\s+(?:to|with)\s+)?(?:a\s+|the\s+|this\s+|your\s+)?(?:bot|robot|machine|computer|chatbot|chat\s*bot|automated\s+\w+|ai)s?\b`, false),
+  shape(
+    'not a bot',
+    String.raw`\b(?:not|no|stop|enough|instead\s+of|rather\s+than|sick\s+of|tired\s+of)\s+(?:with\s+|more\s+)?(?:talking\s+to\s+|chatting\s+(?:to|with)\s+)?(?:a\s+|the\s+|this\s+|your\s+)?(?:bot|robot|machine|computer|chatbot|chat\s*bot|automated\s+\w+|ai)s?\b` +
+      // Not wanting one names the chat itself: "I don't want a chatbot" (not "I don't want automated payments").
+      String.raw`|\b(?:don't|do\s+not|not)\s+(?:want|need)\s+(?:a\s+|the\s+|this\s+|your\s+|an\s+)?(?:bot|robot|chatbot|chat\s*bot|ai|virtual\s+assistant)s?\b`,
+    false,
+  ),
   // Aversion to the bot itself: "I won't share my details with a machine", "this chat is not working".
   shape(
     'rather not a bot',
@@ -115,7 +122,7 @@ export const REQUEST_SHAPES: readonly RequestShape[] = [
   // "hello agent" may only greet the assistant.
   shape(
     'a human, please',
-    String.raw`^(?:(?:ok|okay|yes|no)[,\s]+)?${ALONE}(?:[,\s]+${ALONE_TAIL})*[.!?\s]*$|^(?:hi|hello|hey)[,\s]+${ALONE}(?:[,\s]+${ALONE_TAIL})+[.!?\s]*$`,
+    String.raw`^(?:(?:ok|okay|yes)[,\s]+)?${ALONE}(?:[,\s]+${ALONE_TAIL})*[.!?\s]*$|^${GREETING}[,\s]+${ALONE}(?:[,\s]+${ALONE_TAIL})+[.!?\s]*$`,
   ),
 ];
 
@@ -132,7 +139,11 @@ const ABOUT_THE_ASSISTANT = /\b(?:(?:are|r)\s+(?:you|u)|(?:am\s+i|are\s+we)(?:\s
  * questions…"): information about the process, not a request. */
 const DESCRIBED_USE = /\b(?:when|whenever|while|before|after|every\s+time|each\s+time)\s+(?:i|we)\s+$|\b(?:use|used|using)\s+(?:(?:to|for|when)\s+)?$|\b(?:settings?|details?|pin|password|passcode)\s+for\s+$/;
 /** A person to find near a place ("an agent near my house", "a nearby agent"): a location question. */
-const NEARBY_AFTER = /^[^.?!]{0,40}?\b(?:near|nearby|nearest|closest|in\s+my\s+(?:area|town|city)|close\s+to\s+(?:me|my|where))\b/;
+const NEARBY_AFTER = /^\s+(?:(?!i\b|i'm\b|we\b|you\b)[a-z'-]+\s+){0,3}?(?:near|nearby|nearest|closest|in\s+my\s+(?:area|town|city)|close\s+to\s+(?:me|where|my\s+(?:home|house|office|work|place|area)))\b/;
+/** A bare role naming a product ("I want employee credit cards", "agent discounts"), not a person. With a determiner
+ * ("talk to an agent, credit limit issue") the role stays a person. */
+const BARE_ROLE_PRODUCT = /^\s+(?:credit|cards?|discounts?|benefits?|rates?|loans?|plans?|pricing)\b/;
+const BARE_ROLE_END = /\b(?:want|need|get|like|prefer|wanna)\s+(?:[a-z]+\s+)?(?:human|person|agent|employee|staff|member|advis[oe]r|consultant|representative|rep|operator)s?$/;
 const NEARBY_WITHIN = /\b(?:nearby|nearest|closest)\b/;
 /** Questions that complain about not reaching a human ("why can't I talk to someone") still ask for one. */
 const COMPLAINT = /\b(?:can't|cannot|couldn't|why\s+(?:can't|won't|don't|isn't)|won't\s+you|can\s+you\s+not)\b/;
@@ -166,8 +177,10 @@ export function findExplicitRequest(message: string): ExplicitRequest | undefine
       const end = start + match[0].length;
       const insideDeclined = declined.some(([from, to]) => start < to && end > from);
       const clause = clauseBefore(text, start);
-      const nearby = NEARBY_WITHIN.test(match[0]) || NEARBY_AFTER.test(text.slice(end));
-      if (ABOUT_THE_ASSISTANT.test(clause) || (negatable && (insideDeclined || nearby || governed(clause)))) {
+      const after = text.slice(end);
+      const nearby = NEARBY_WITHIN.test(match[0]) || NEARBY_AFTER.test(after);
+      const product = BARE_ROLE_END.test(match[0]) && BARE_ROLE_PRODUCT.test(after);
+      if (ABOUT_THE_ASSISTANT.test(clause) || (negatable && (insideDeclined || nearby || product || governed(clause)))) {
         declined.push([start, end]);
         continue;
       }

@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { NotFoundError } from '../../errors.js';
-import { TICKET_STATUSES, type Ticket, type TicketStatus } from '../../storage/index.js';
+import { TICKET_PRIORITIES, TICKET_STATUSES, type Ticket, type TicketStatus } from '../../storage/index.js';
 import { requireAdminKey } from '../auth/admin.js';
 import { errorResponses } from '../plugins/errors.js';
 import type { Services } from '../services.js';
@@ -19,10 +19,9 @@ const secured = { description: 'Needs `Authorization: Bearer <ADMIN_API_KEY>`.',
 const tags = ['tickets'];
 const ticketParams = z.object({ id: z.string().min(1).max(128).describe('Ticket id') });
 
-/** "open,claimed" -> ['open', 'claimed']; every name must be a ticket status. */
+/** "open,claimed" (or status=open&status=claimed) -> ['open', 'claimed']; every name must be a ticket status. */
 const statusList = z
-  .string()
-  .max(100)
+  .preprocess((value) => (Array.isArray(value) ? value.join(',') : value), z.string().max(100))
   .transform((value) => [...new Set(value.split(',').map((part) => part.trim()).filter(Boolean))])
   .refine((names): names is TicketStatus[] => names.length > 0 && names.every((name) => (TICKET_STATUSES as readonly string[]).includes(name)), {
     message: `a comma-separated list of ${TICKET_STATUSES.join(', ')}`,
@@ -39,7 +38,7 @@ const ticketView = z.object({
   id: z.string(),
   conversationId: z.string(),
   status: z.enum(TICKET_STATUSES),
-  priority: z.string().describe('urgent, high or normal'),
+  priority: z.enum(TICKET_PRIORITIES),
   reasons: z.array(z.string()).describe('Why the conversation was handed over'),
   summary: z.string().describe('A short summary of the conversation up to the hand-off'),
   customerFacts: z.array(z.object({ key: z.string(), value: z.string() })).describe('What the agent knew about the customer'),

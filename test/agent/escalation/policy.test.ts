@@ -72,7 +72,12 @@ describe('explicit requests for a human', () => {
     'human service please',
     "I really don't want a chatbot",
     'is there somebody here we could actually speak with?',
-    'hello, agent please',
+    'good morning, agent please',
+    // A place, a product or "near" later in the message does not cancel a request:
+    "get me a human, I'm close to my wits' end",
+    "I need to speak to an agent, I'm near the end of my patience",
+    'can I speak to customer service card declined',
+    'talk to an agent credit limit issue',
   ])('escalates: %s', (message) => {
     const decision = decide(message);
     expect(decision.escalate).toBe(true);
@@ -129,15 +134,18 @@ describe('explicit requests for a human', () => {
     // A greeting that names the assistant, how a thing is used when one calls, a person to find nearby, a role
     // that only describes a product:
     'hey agent',
-    'good morning advisor!',
     'which passcode do I give when I phone customer support?',
     'what number is used to speak to an agent about claims?',
     'After we talk to a representative, how long does the form take?',
-    'can I change the security details for calling customer service?',
-    'is there an advisor near my office?',
+    'can I update the security details for speaking to an agent?',
+    'can I talk to an advisor near my home?',
     'how do I find the nearest agent to me?',
-    'I want to meet a mortgage consultant close to where I live',
+    'I want to talk to a mortgage consultant close to where I live',
     'I need employee discounts for my staff',
+    // Refusing the offer of one, and not wanting a machine that is not this chat:
+    'no agent please',
+    "I don't want automated payments any more",
+    "so I don't need a computer to open an account?",
   ])('does not escalate: %s', (message) => {
     const decision = decide(message);
     expect(decision.escalate).toBe(false);
