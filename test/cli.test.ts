@@ -3,12 +3,14 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { verifyPassword } from '../src/server/auth/passwords.js';
+import { createRepositories, openDatabase } from '../src/storage/index.js';
 import { tempDir } from './helpers/app.js';
 
 const CLI = path.resolve('dist/cli/main.js');
 
-function frontline(args: string[], env: Record<string, string> = {}, cwd = tempDir('frontline-cli')) {
-  const result = spawnSync(process.execPath, [CLI, ...args], { cwd, env: { PATH: process.env.PATH ?? '', ...env }, encoding: 'utf8' });
+function frontline(args: string[], env: Record<string, string> = {}, cwd = tempDir('frontline-cli'), input?: string) {
+  const result = spawnSync(process.execPath, [CLI, ...args], { cwd, env: { PATH: process.env.PATH ?? '', ...env }, encoding: 'utf8', input });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr, cwd };
 }
 
@@ -47,6 +49,38 @@ describe('frontline CLI', () => {
     const good = frontline(['migrate'], { API_PORT: '8123' }, cwd);
     expect(good.code).toBe(0);
     expect(fs.existsSync(path.join(cwd, 'from-file.db'))).toBe(true);
+  });
+
+  it('users: adds accounts with a piped or a generated password (hashed), lists, disables and resets them', async () => {
+    const cwd = tempDir('frontline-users');
+    const env = { DATABASE_URL: 'sqlite:///./team.db' };
+    const added = frontline(['users', 'add', 'Ana@Example.com', '--name', 'Ana', '--role', 'admin'], env, cwd, 'a long enough password\n');
+    expect(added.code).toBe(0);
+    expect(added.stdout).toMatch(/^added ana@example.com \(admin\)/);
+    expect(added.stdout).not.toContain('password');
+    const generated = frontline(['users', 'add', 'bo@example.com', '--name', 'Bo'], env, cwd, '');
+    const password = /password: (\S+)/.exec(generated.stdout)?.[1];
+    expect(password).toMatch(/^[\w-]{24}$/);
+    expect(frontline(['users', 'add', 'bo@example.com', '--name', 'Bo again'], env, cwd, '').code).toBe(1); // taken
+    expect(frontline(['users', 'add', 'cy@example.com', '--name', 'Cy'], env, cwd, 'short\n').stderr).toContain('12 to 256 characters');
+    expect(frontline(['users', 'disable', 'bo@example.com'], env, cwd).stdout).toBe('bo@example.com is disabled\n');
+    const listed = frontline(['users', 'list'], env, cwd).stdout;
+    expect(listed).toMatch(/ana@example.com\s+Ana\s+admin\s+active/);
+    expect(listed).toMatch(/bo@example.com\s+Bo\s+agent\s+disabled/);
+    expect(frontline(['users', 'password', 'ana@example.com'], env, cwd, 'another long password\n').stdout).toBe('password of ana@example.com changed\n');
+    expect(frontline(['users', 'disable', 'nobody@example.com'], env, cwd).code).toBe(1);
+
+    const database = await openDatabase({ dialect: 'sqlite', filename: path.join(cwd, 'team.db'), url: '' });
+    try {
+      const users = createRepositories(database).users;
+      const ana = await users.findCredentials('ana@example.com');
+      expect(ana!.passwordHash).toMatch(/^\$argon2id\$/);
+      expect(await verifyPassword(ana!.passwordHash, 'another long password')).toBe(true);
+      expect(await verifyPassword(ana!.passwordHash, 'a long enough password')).toBe(false);
+      expect(await verifyPassword((await users.findCredentials('bo@example.com'))!.passwordHash, password!)).toBe(true);
+    } finally {
+      await database.close();
+    }
   });
 
   it('refuses an unknown command with a hint', () => {

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The `frontline` command: serve, migrate, keygen, keys, ingest, search, eval (more commands join as features land).
+ * The `frontline` command: serve, migrate, keygen, keys, ingest, search, eval, users.
  * Configuration comes from the environment and an optional .env file, exactly as for the server.
  */
 import { randomBytes } from 'node:crypto';
@@ -8,6 +8,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError, loadSettings, readEnvironment, type Settings } from '../config/index.js';
 import { PACKAGE_VERSION } from '../server/version.js';
 import { addKnowledgeCommands } from './knowledge-commands.js';
+import { addUserCommands } from './users-commands.js';
 
 function settingsOrExit(envFile: string): Settings {
   try {
@@ -83,6 +84,7 @@ program
   });
 
 addKnowledgeCommands(program, () => settingsOrExit(program.opts<{ envFile: string }>().envFile));
+addUserCommands(program, () => settingsOrExit(program.opts<{ envFile: string }>().envFile));
 program.commands
   .find((command) => command.name() === 'eval')!
   .command('answers')

@@ -21,6 +21,7 @@ import { createKnowledgeService } from './knowledge/setup.js';
 import { createAgentService, type AgentService } from './agent-setup.js';
 import type { SupportAgent } from '../agent/support-agent.js';
 import type { LanguageModel } from '../llm/index.js';
+import { StaffAuth } from './auth/staff.js';
 import { PeriodicTasks } from './periodic-tasks.js';
 import { Readiness } from './readiness.js';
 
@@ -35,6 +36,8 @@ export interface Services {
   fingerprinter: Fingerprinter;
   /** Issues session bearer tokens and checks them before the store is asked. */
   tokens: SessionTokens;
+  /** The team's logins (agent accounts, the admin key) for the staff routes. */
+  staff: StaffAuth;
   /** Documents, ingestion and search (the embedding model loads in the background; lexical-only without one). */
   knowledge: KnowledgeBase;
   /** The support agent: one turn per customer message, whatever the channel. */
@@ -135,6 +138,7 @@ export async function createServices(settings: Settings, logger: Logger, overrid
       sessionStore,
       fingerprinter,
       tokens,
+      staff: new StaffAuth(settings, repositories.users),
       knowledge: knowledge.knowledge,
       agent: agentService.agent,
       agentService,

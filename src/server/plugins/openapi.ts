@@ -23,6 +23,7 @@ export const openApiPlugin = fp(
           securitySchemes: {
             sessionToken: { type: 'http', scheme: 'bearer', description: 'The token returned by POST /api/sessions' },
             adminKey: { type: 'http', scheme: 'bearer', description: 'ADMIN_API_KEY (make one with `npx frontline keygen --admin`)' },
+            staffToken: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'The token of POST /api/auth/login, or ADMIN_API_KEY' },
           },
         },
       },

@@ -1,21 +1,19 @@
 /**
- * The tickets API (admin key required): the hand-offs waiting for the team, one ticket with its conversation,
- * writing to the customer, and resolving it, which hands the conversation back to the agent. It is what a helpdesk
- * that receives the hand-off webhook calls for its people. Claiming a ticket belongs with agent accounts (planned,
- * with the console).
+ * The tickets API, for the team (a login token of an agent or admin account, or the admin key for integrations):
+ * the hand-offs waiting for the team, one ticket with its conversation, claiming it, writing to the customer, and
+ * resolving it, which hands the conversation back to the agent.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { NotFoundError } from '../../errors.js';
-import { TICKET_PRIORITIES, TICKET_STATUSES, type Ticket, type TicketStatus } from '../../storage/index.js';
-import { requireAdminKey } from '../auth/admin.js';
+import { ForbiddenError, NotFoundError, ValidationError } from '../../errors.js';
+import { TICKET_PRIORITIES, TICKET_STATUSES, type Ticket, type TicketStatus, type User } from '../../storage/index.js';
 import { errorResponses } from '../plugins/errors.js';
 import type { Services } from '../services.js';
 import { loadWholeTranscript, messageView, toApiMessage } from '../sessions/transcript.js';
 import { MAX_MESSAGE_CHARS } from '../../agent/support-agent.js';
 
-const secured = { description: 'Needs `Authorization: Bearer <ADMIN_API_KEY>`.', security: [{ adminKey: [] }] };
+const secured = { description: 'Needs `Authorization: Bearer <login token>` (POST /api/auth/login) or the admin key.', security: [{ staffToken: [] }] };
 const tags = ['tickets'];
 const ticketParams = z.object({ id: z.string().min(1).max(128).describe('Ticket id') });
 
@@ -29,6 +27,7 @@ const statusList = z
 
 const listQuery = z.object({
   status: statusList.default(['open', 'claimed']).describe('Comma-separated statuses (default: the queue, open,claimed)'),
+  assignee: z.string().min(1).max(128).optional().describe('Only tickets claimed by this user id, or "me"'),
   order: z.enum(['asc', 'desc']).default('asc').describe('By creation time; oldest first by default, as a queue is worked'),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().max(200).optional(),
@@ -51,7 +50,7 @@ const ticketView = z.object({
 const replyBody = z
   .object({
     content: z.string().trim().min(1).max(MAX_MESSAGE_CHARS).describe('What the customer reads'),
-    author: z.string().trim().min(1).max(100).default('Support team').describe('The name the customer sees'),
+    author: z.string().trim().min(1).max(100).optional().describe("The name the customer sees (default: the account's display name, else Support team)"),
   })
   .strict();
 
@@ -62,6 +61,15 @@ const ticketDetailView = ticketView.extend({
   messages: z.array(messageView).describe('The whole transcript, oldest first'),
   truncated: z.boolean().describe('True when the transcript was cut (very long conversations)'),
 });
+
+const DEFAULT_AUTHOR = 'Support team';
+
+/** The caller's account; the admin key has none, so what needs one asks for a login. */
+function accountOf(request: FastifyRequest, what: string): User {
+  const caller = request.staff!;
+  if (caller.kind !== 'account') throw new ValidationError(`The admin key has no account: ${what} needs a login token (POST /api/auth/login)`);
+  return caller.user;
+}
 
 function toTicketView(ticket: Ticket): z.infer<typeof ticketView> {
   return {
@@ -80,9 +88,9 @@ function toTicketView(ticket: Ticket): z.infer<typeof ticketView> {
 }
 
 export async function ticketRoutes(app: FastifyInstance, options: { services: Services }) {
-  const { repositories, settings, agentService } = options.services;
+  const { repositories, agentService, staff } = options.services;
   const routes = app.withTypeProvider<ZodTypeProvider>();
-  app.addHook('onRequest', requireAdminKey(settings.security.adminApiKey));
+  app.addHook('onRequest', staff.hook());
 
   routes.get(
     '/tickets',
@@ -96,7 +104,9 @@ export async function ticketRoutes(app: FastifyInstance, options: { services: Se
       },
     },
     async (request) => {
-      const page = await repositories.tickets.list(request.query);
+      const { assignee, ...query } = request.query;
+      const assigneeId = assignee === 'me' ? accountOf(request, 'assignee=me').id : assignee;
+      const page = await repositories.tickets.list({ ...query, ...(assigneeId ? { assigneeId } : {}) });
       return { tickets: page.items.map(toTicketView), nextCursor: page.nextCursor };
     },
   );
@@ -146,8 +156,34 @@ export async function ticketRoutes(app: FastifyInstance, options: { services: Se
       },
     },
     async (request, reply) => {
-      const { message } = await agentService.handoff.reply(request.params.id, request.body);
+      const caller = request.staff!;
+      const author = request.body.author ?? (caller.kind === 'account' ? caller.user.displayName : DEFAULT_AUTHOR);
+      const { message } = await agentService.handoff.reply(request.params.id, { content: request.body.content, author });
       return reply.code(201).send(toApiMessage(message));
+    },
+  );
+
+  routes.post(
+    '/tickets/:id/claim',
+    {
+      schema: {
+        tags,
+        summary: 'Take an open ticket: it is yours (or, for admins, the given colleague\'s); of two claims at once one wins',
+        params: ticketParams,
+        // No body at all claims the ticket for the caller.
+        body: z.preprocess((body) => body ?? {}, z.object({ assigneeId: z.string().min(1).max(128).optional().describe('Admins only: whom to assign it to') }).strict()),
+        response: { 200: ticketView, ...errorResponses(400, 401, 403, 404, 409, 429, 503) },
+        ...secured,
+      },
+    },
+    async (request) => {
+      const caller = request.staff!;
+      const { assigneeId } = request.body;
+      if (assigneeId !== undefined && caller.kind === 'account' && caller.user.role !== 'admin' && assigneeId !== caller.user.id) {
+        throw new ForbiddenError('Only an admin may assign a ticket to someone else');
+      }
+      const assignee = assigneeId ?? accountOf(request, 'claiming without assigneeId').id;
+      return toTicketView(await repositories.tickets.claim(request.params.id, assignee));
     },
   );
 
