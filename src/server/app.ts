@@ -11,6 +11,7 @@ import { healthRoutes } from './health/routes.js';
 import { knowledgeRoutes } from './knowledge/routes.js';
 import { ticketRoutes } from './tickets/routes.js';
 import { authRoutes } from './auth/routes.js';
+import { webRoutes } from './web/routes.js';
 import { isProbe } from './probes.js';
 import { devSlowModePlugin } from './plugins/dev-slow-mode.js';
 import { errorsPlugin, frameworkErrorHandler } from './plugins/errors.js';
@@ -84,6 +85,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   await app.register(memoryRoutes, { services, memory: services.agentService.memory, prefix: settings.api.prefix });
   await app.register(ticketRoutes, { services, prefix: settings.api.prefix });
   await app.register(authRoutes, { services, prefix: settings.api.prefix });
+  await app.register(webRoutes);
   if (settings.websocket.enabled) await app.register(wsRoutes, { services });
 
   return app;
