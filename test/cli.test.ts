@@ -54,7 +54,7 @@ describe('frontline CLI', () => {
   it('users: adds accounts with a piped or a generated password (hashed), lists, disables and resets them', async () => {
     const cwd = tempDir('frontline-users');
     const env = { DATABASE_URL: 'sqlite:///./team.db' };
-    const added = frontline(['users', 'add', 'Ana@Example.com', '--name', 'Ana', '--role', 'admin'], env, cwd, 'a long enough password\n');
+    const added = frontline(['users', 'add', 'Ana@Example.com', '--name', 'Ana', '--role', 'admin', '--password-stdin'], env, cwd, 'a long enough password\n');
     expect(added.code).toBe(0);
     expect(added.stdout).toMatch(/^added ana@example.com \(admin\)/);
     expect(added.stdout).not.toContain('password');
@@ -62,12 +62,13 @@ describe('frontline CLI', () => {
     const password = /password: (\S+)/.exec(generated.stdout)?.[1];
     expect(password).toMatch(/^[\w-]{24}$/);
     expect(frontline(['users', 'add', 'bo@example.com', '--name', 'Bo again'], env, cwd, '').code).toBe(1); // taken
-    expect(frontline(['users', 'add', 'cy@example.com', '--name', 'Cy'], env, cwd, 'short\n').stderr).toContain('12 to 256 characters');
+    expect(frontline(['users', 'add', 'cy@example.com', '--name', 'Cy', '--password-stdin'], env, cwd, 'short\n').stderr).toContain('12 to 256 characters');
+    expect(frontline(['users', 'add', 'not-an-email', '--name', 'Cy'], env, cwd).stderr).toContain('not an e-mail address');
     expect(frontline(['users', 'disable', 'bo@example.com'], env, cwd).stdout).toBe('bo@example.com is disabled\n');
     const listed = frontline(['users', 'list'], env, cwd).stdout;
     expect(listed).toMatch(/ana@example.com\s+Ana\s+admin\s+active/);
     expect(listed).toMatch(/bo@example.com\s+Bo\s+agent\s+disabled/);
-    expect(frontline(['users', 'password', 'ana@example.com'], env, cwd, 'another long password\n').stdout).toBe('password of ana@example.com changed\n');
+    expect(frontline(['users', 'password', 'ana@example.com', '--password-stdin'], env, cwd, 'another long password\n').stdout).toBe('password of ana@example.com changed\n');
     expect(frontline(['users', 'disable', 'nobody@example.com'], env, cwd).code).toBe(1);
 
     const database = await openDatabase({ dialect: 'sqlite', filename: path.join(cwd, 'team.db'), url: '' });

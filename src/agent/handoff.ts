@@ -113,10 +113,11 @@ export class Handoff {
    * hear `agent_joined` (the first time) and the message. Throws NotFoundError for an unknown ticket and
    * ConflictError for a resolved one (the conversation is back with the agent).
    */
-  async reply(ticketId: string, input: { content: string; author: string }): Promise<{ ticket: Ticket; message: Message }> {
+  async reply(ticketId: string, input: { content: string; author: string; authorId: string | null }): Promise<{ ticket: Ticket; message: Message }> {
     const { conversations, messages } = this.options.repositories;
     const done = await this.withOpenTicket(ticketId, async (ticket, conversation, locked) => {
-      const message = await messages.append({ conversationId: conversation.id, role: 'agent', content: input.content, metadata: { author: input.author } });
+      const metadata = { author: input.author, authorId: input.authorId };
+      const message = await messages.append({ conversationId: conversation.id, role: 'agent', content: input.content, metadata });
       if (conversation.status !== 'human') await conversations.updateStatus(conversation.id, 'human');
       const joined = locked !== undefined && locked.session.status !== 'human';
       locked?.stage({ messages: [{ role: 'agent', content: input.content }], ...(joined ? { patch: { status: 'human' } } : {}) });
@@ -170,18 +171,21 @@ export class Handoff {
       return work(ticket, (await conversations.get(conversation.id)) ?? conversation, locked);
     };
     const { store, lockTimeoutMs } = this.options.sessions;
+    let done: { value: T } | undefined;
     try {
-      const held = await withSessionLock(
+      await withSessionLock(
         store,
         conversation.sessionId,
-        async (locked) => (locked.session.conversationId === conversation.id ? { value: await run(locked) } : undefined),
+        async (locked) => {
+          if (locked.session.conversationId === conversation.id) done = { value: await run(locked) };
+        },
         { waitMs: lockTimeoutMs },
       );
-      if (held) return held.value;
     } catch (error) {
+      // No live session to lock (ended, expired), or it went while the work ran: the work is not done twice.
       if (!(error instanceof SessionNotFoundError)) throw error;
     }
-    return run();
+    return done ? done.value : run();
   }
 
   /** Tells the customer's live connections; what they miss is in the transcript, so a failure is only logged. */

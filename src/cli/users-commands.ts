@@ -1,9 +1,10 @@
 /**
  * `frontline users …`: the team's accounts from the command line, for the first admin before anyone can log in
- * and for scripts. Passwords come from standard input when it is piped (never from an argument, which would
- * land in the shell's history and the process list); otherwise one is generated and printed once.
+ * and for scripts. A password comes from standard input with --password-stdin (never from an argument, which
+ * would land in the shell's history and the process list); otherwise one is generated and printed once.
  */
 import type { Command } from 'commander';
+import { z } from 'zod';
 import type { Settings } from '../config/index.js';
 import type { UserRole } from '../storage/index.js';
 
@@ -18,13 +19,17 @@ async function withUsers<T>(settings: Settings, work: (users: import('../storage
   }
 }
 
-/** The piped password (first line), or undefined when standard input is a terminal. */
-async function pipedPassword(): Promise<string | undefined> {
-  if (process.stdin.isTTY) return undefined;
+/** The first line of standard input, when --password-stdin asks for it. */
+async function passwordFromStdin(wanted: boolean | undefined): Promise<string | undefined> {
+  if (!wanted) return undefined;
   let text = '';
   for await (const chunk of process.stdin) text += String(chunk);
-  return text.split(/\r?\n/)[0] || undefined;
+  const password = text.split(/\r?\n/)[0];
+  if (!password) fail('--password-stdin: standard input had no password on its first line');
+  return password;
 }
+
+const emailSchema = z.string().trim().toLowerCase().email();
 
 function fail(message: string): never {
   process.stderr.write(`${message}\n`);
@@ -36,15 +41,19 @@ export function addUserCommands(program: Command, loadSettings: () => Settings):
 
   users
     .command('add <email>')
-    .description('add an account; the password is read from standard input when piped, else generated and printed once')
+    .description('add an account; without --password-stdin a password is generated and printed once')
     .requiredOption('--name <name>', 'the name customers see on the messages of this person')
     .option('--role <role>', 'agent or admin', 'agent')
-    .action(async (email: string, options: { name: string; role: string }) => {
+    .option('--password-stdin', 'read the password from the first line of standard input')
+    .action(async (rawEmail: string, options: { name: string; role: string; passwordStdin?: boolean }) => {
       if (options.role !== 'agent' && options.role !== 'admin') fail('--role must be agent or admin');
+      const email = emailSchema.safeParse(rawEmail);
+      if (!email.success) fail(`not an e-mail address: ${rawEmail}`);
+      if (!options.name.trim() || options.name.length > 100) fail('--name must be 1 to 100 characters');
       const { createAccount } = await import('../server/auth/accounts.js');
-      const password = await pipedPassword();
+      const password = await passwordFromStdin(options.passwordStdin);
       const created = await withUsers(loadSettings(), (repository) =>
-        createAccount(repository, { email, displayName: options.name, role: options.role as UserRole, ...(password ? { password } : {}) }),
+        createAccount(repository, { email: email.data, displayName: options.name.trim(), role: options.role as UserRole, ...(password ? { password } : {}) }),
       ).catch((error: Error) => fail(error.message));
       process.stdout.write(`added ${created.user.email} (${created.user.role}) with id ${created.user.id}\n`);
       if (created.generatedPassword) process.stdout.write(`password: ${created.generatedPassword}\n(shown this once; pass it on safely)\n`);
@@ -77,11 +86,12 @@ export function addUserCommands(program: Command, loadSettings: () => Settings):
 
   users
     .command('password <email>')
-    .description('set a new password: read from standard input when piped, else generated and printed once')
-    .action(async (email: string) => {
+    .description('set a new password (its earlier login tokens stop working): with --password-stdin, else generated and printed once')
+    .option('--password-stdin', 'read the password from the first line of standard input')
+    .action(async (email: string, options: { passwordStdin?: boolean }) => {
       const { updateAccount } = await import('../server/auth/accounts.js');
       const { generatePassword } = await import('../server/auth/passwords.js');
-      const piped = await pipedPassword();
+      const piped = await passwordFromStdin(options.passwordStdin);
       const password = piped ?? generatePassword();
       const user = await withUsers(loadSettings(), async (repository) => {
         const found = await repository.findByEmail(email);

@@ -287,6 +287,39 @@ describe('the tickets API', () => {
   });
 });
 
+describe('the team acting while the session is busy or going', () => {
+  it('refuses a message that arrives after the ticket was resolved, even when both waited for the same lock', async () => {
+    const chat = await startChat(t.app);
+    const handed = await chat.send('Let me speak with an agent');
+    const lock = await t.app.services.sessionStore.acquireLock(chat.sessionId);
+    const resolving = t.app.inject({ method: 'POST', url: `/api/tickets/${handed.ticketId}/resolve`, headers: adminHeaders() });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const writing = t.app.inject({ method: 'POST', url: `/api/tickets/${handed.ticketId}/messages`, headers: adminHeaders(), payload: { content: 'Hello?' } });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await lock.release();
+    expect((await resolving).statusCode).toBe(200);
+    expect((await writing).statusCode).toBe(409); // the ticket was open when it asked, resolved when its turn came
+    expect(await t.app.services.sessionStore.get(chat.sessionId)).toMatchObject({ status: 'resolved' });
+  });
+
+  it('stores a message once when the session ends while it is being written', async () => {
+    const chat = await startChat(t.app);
+    const handed = await chat.send('Let me speak with an agent');
+    const { repositories, sessionStore } = t.app.services;
+    const append = repositories.messages.append;
+    repositories.messages.append = async (input) => {
+      const stored = await append(input);
+      if (input.role === 'agent') await sessionStore.delete(chat.sessionId); // the customer leaves meanwhile
+      return stored;
+    };
+    onTestFinished(() => void (repositories.messages.append = append));
+    const written = await t.app.inject({ method: 'POST', url: `/api/tickets/${handed.ticketId}/messages`, headers: adminHeaders(), payload: { content: 'Only once' } });
+    expect(written.statusCode).toBe(201);
+    const stored = await repositories.messages.listByConversation((await repositories.tickets.get(handed.ticketId!))!.conversationId, { limit: 100 });
+    expect(stored.items.filter((m) => m.content === 'Only once')).toHaveLength(1);
+  });
+});
+
 describe('the tickets API while a turn holds the session', () => {
   it('answers 409 SESSION_BUSY (retryable) after SESSION_LOCK_TIMEOUT_SECONDS and leaves the ticket open', async () => {
     const quick = await buildAgentApp({ SESSION_LOCK_TIMEOUT_SECONDS: '1' }, model);

@@ -126,7 +126,7 @@ describe('WebSocket /ws', () => {
     const client = connect();
     await client.opened;
     client.socket.send(JSON.stringify({ type: 'auth', token: chat.token }));
-    expect(await client.next('ready')).toEqual({ type: 'ready', sessionId: chat.sessionId });
+    expect(await client.next('ready')).toEqual({ type: 'ready', sessionId: chat.sessionId, status: 'active' });
     client.socket.send(JSON.stringify({ type: 'message', message: 'How long do I have to return something?', id: 'm1' }));
     const reply = await client.next('reply');
     expect(reply).toMatchObject({ id: 'm1', outcome: 'answered' });
@@ -146,10 +146,12 @@ describe('WebSocket /ws', () => {
     expect(written.statusCode).toBe(201);
     expect(await client.next('agent_joined')).toEqual({ type: 'agent_joined', author: 'Sam' });
     expect(await client.next('message')).toMatchObject({ type: 'message', role: 'agent', author: 'Sam', content: 'Hello, Sam here.', id: written.json().id });
+    await t.app.inject({ method: 'POST', url: `/api/tickets/${handed.ticketId}/messages`, headers: admin, payload: { content: 'Still here.', author: 'Sam' } });
+    await eventually(async () => client.frames.find((f) => f.content === 'Still here.'));
 
     await t.app.inject({ method: 'POST', url: `/api/tickets/${handed.ticketId}/resolve`, headers: admin });
     expect(await client.next('resolved')).toEqual({ type: 'resolved' });
-    expect(client.frames.map((f) => f.type)).toEqual(['ready', 'agent_joined', 'message', 'resolved']);
+    expect(client.frames.map((f) => f.type)).toEqual(['ready', 'agent_joined', 'message', 'message', 'resolved']); // joined once
     client.socket.close();
   });
 

@@ -18,7 +18,8 @@ let dana: { id: string };
 let sam: { id: string };
 
 beforeAll(async () => {
-  t = await buildTestApp({ SECRET_KEY, ADMIN_API_KEY: ADMIN_KEY, RATE_LIMIT_ENABLED: 'true', RATE_LIMIT_REQUESTS: '1000', AI_PROVIDER: 'extractive' });
+  // The general rate limit is off: logging in keeps its own.
+  t = await buildTestApp({ SECRET_KEY, ADMIN_API_KEY: ADMIN_KEY, RATE_LIMIT_ENABLED: 'false', AI_PROVIDER: 'extractive' });
   const users = t.app.services.repositories.users;
   dana = (await createAccount(users, { email: 'Dana@Example.com', displayName: 'Dana', role: 'admin', password: PASSWORD })).user;
   sam = (await createAccount(users, { email: 'sam@example.com', displayName: 'Sam', role: 'agent', password: PASSWORD })).user;
@@ -52,7 +53,8 @@ describe('logging in', () => {
   });
 
   it('refuses a wrong password, an unknown e-mail and a disabled account alike', async () => {
-    await t.app.services.repositories.users.create({ email: 'gone@example.com', displayName: 'Gone', role: 'agent', passwordHash: 'x', disabled: true });
+    const gone = await createAccount(t.app.services.repositories.users, { email: 'gone@example.com', displayName: 'Gone', role: 'agent', password: PASSWORD });
+    await t.app.services.repositories.users.update(gone.user.id, { disabled: true }); // the right password, a disabled account
     const answers = await Promise.all([login('dana@example.com', 'wrong password 123'), login('nobody@example.com', PASSWORD), login('gone@example.com', PASSWORD)]);
     expect(answers.map((r) => r.statusCode)).toEqual([401, 401, 401]);
     expect(new Set(answers.map((r) => r.json().error.message)).size).toBe(1);
@@ -61,14 +63,20 @@ describe('logging in', () => {
 
   it('refuses forged, expired and foreign tokens, and a token whose account was disabled since', async () => {
     const me = (headers: Record<string, string>) => t.app.inject({ method: 'GET', url: '/api/auth/me', headers });
-    const signed = (key: Buffer, claims: Record<string, unknown> = {}, clockTimestamp = Date.now()) =>
-      createSigner({ key, algorithm: 'HS256', expiresIn: 60_000, iss: ISSUER, aud: AUDIENCE, clockTimestamp })({ sub: sam.id, ...claims });
+    const real = (await tokenOf('sam@example.com')).authorization!.slice(7);
+    const [header, payload, signature] = real.split('.');
+    // Sam's real claims (his password's digest among them), signed again: with the right key, in the past, with others.
+    const { sub, role, pwv } = JSON.parse(Buffer.from(payload!, 'base64url').toString()) as Record<string, unknown>;
+    const signed = (key: Buffer, options: { clockTimestamp?: number; iss?: string; aud?: string } = {}) =>
+      createSigner({ key, algorithm: 'HS256', expiresIn: 60_000, iss: ISSUER, aud: AUDIENCE, ...options })({ sub, role, pwv });
     const ownKey = staffTokenKey(SECRET_KEY);
     expect((await me({ authorization: `Bearer ${signed(ownKey)}` })).statusCode).toBe(200); // the test's signer is right
-    expect((await me({ authorization: `Bearer ${signed(ownKey, {}, Date.now() - 120_000)}` })).statusCode).toBe(401); // expired
+    expect((await me({ authorization: `Bearer ${signed(ownKey, { clockTimestamp: Date.now() - 120_000 })}` })).statusCode).toBe(401); // expired
+    expect((await me({ authorization: `Bearer ${signed(ownKey, { aud: 'another-service' })}` })).statusCode).toBe(401);
     expect((await me({ authorization: `Bearer ${signed(staffTokenKey('another-secret-key-0123456789abcdef0123'))}` })).statusCode).toBe(401);
     expect((await me({ authorization: `Bearer ${signed(Buffer.from(SECRET_KEY))}` })).statusCode).toBe(401); // SECRET_KEY itself does not sign
-    const [header, payload, signature] = (await tokenOf('sam@example.com')).authorization!.slice(7).split('.');
+    const noAudience = createSigner({ key: ownKey, algorithm: 'HS256', expiresIn: 60_000, iss: ISSUER })({ sub, role, pwv });
+    expect((await me({ authorization: `Bearer ${noAudience}` })).statusCode).toBe(401);
     const raised = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload!, 'base64url').toString()), sub: dana.id })).toString('base64url');
     expect((await me({ authorization: `Bearer ${header}.${raised}.${signature}` })).statusCode).toBe(401);
     expect((await me({})).statusCode).toBe(401);
@@ -78,6 +86,16 @@ describe('logging in', () => {
     expect((await me(patToken)).statusCode).toBe(200);
     await t.app.services.repositories.users.update(pat.id, { disabled: true });
     expect((await me(patToken)).statusCode).toBe(401);
+  });
+
+  it('ends the tokens issued before a password change', async () => {
+    const kim = (await createAccount(t.app.services.repositories.users, { email: 'kim@example.com', displayName: 'Kim', role: 'agent', password: PASSWORD })).user;
+    const before = await tokenOf('kim@example.com');
+    const changed = await t.app.inject({ method: 'PATCH', url: `/api/users/${kim.id}`, headers: adminHeaders(), payload: { password: 'a brand new passphrase' } });
+    expect(changed.statusCode).toBe(200);
+    expect((await t.app.inject({ method: 'GET', url: '/api/auth/me', headers: before })).statusCode).toBe(401);
+    expect((await login('kim@example.com', PASSWORD, '10.2.0.1')).statusCode).toBe(401);
+    expect((await login('kim@example.com', 'a brand new passphrase', '10.2.0.2')).statusCode).toBe(200);
   });
 
   it('allows a handful of attempts a minute per client', async () => {
@@ -113,6 +131,7 @@ describe('managing accounts', () => {
   it('keeps agents out of account management and refuses weak passwords', async () => {
     const agent = await tokenOf('sam@example.com');
     expect((await t.app.inject({ method: 'GET', url: '/api/users', headers: agent })).statusCode).toBe(403);
+    expect((await t.app.inject({ method: 'POST', url: '/api/users', headers: agent, payload: { email: 'mo@example.com', displayName: 'Mo' } })).statusCode).toBe(403);
     expect((await t.app.inject({ method: 'PATCH', url: `/api/users/${sam.id}`, headers: agent, payload: { role: 'admin' } })).statusCode).toBe(403);
     const weak = await t.app.inject({ method: 'POST', url: '/api/users', headers: adminHeaders(), payload: { email: 'kim@example.com', displayName: 'Kim', password: 'short' } });
     expect(weak.statusCode).toBe(400);
@@ -144,11 +163,18 @@ describe('claiming tickets', () => {
     const samToken = await tokenOf('sam@example.com');
     const written = await t.app.inject({ method: 'POST', url: `/api/tickets/${ticketId}/messages`, headers: samToken, payload: { content: 'Sam here, how can I help?' } });
     expect(written.json()).toMatchObject({ role: 'agent', author: 'Sam' });
+    expect((await t.app.services.repositories.messages.get(written.json().id))!.metadata).toEqual({ author: 'Sam', authorId: sam.id });
+    const posing = await t.app.inject({ method: 'POST', url: `/api/tickets/${ticketId}/messages`, headers: samToken, payload: { content: 'x', author: 'Dana (Manager)' } });
+    expect(posing.statusCode).toBe(400);
 
     const toDana = (headers: Record<string, string>) => t.app.inject({ method: 'POST', url: `/api/tickets/${ticketId}/claim`, headers, payload: { assigneeId: dana.id } });
     expect((await toDana(samToken)).statusCode).toBe(403);
     const noAccount = await t.app.inject({ method: 'POST', url: `/api/tickets/${ticketId}/claim`, headers: adminHeaders() });
     expect(noAccount.statusCode).toBe(400);
+    const disabled = (await createAccount(t.app.services.repositories.users, { email: 'off@example.com', displayName: 'Off', role: 'agent', password: PASSWORD })).user;
+    await t.app.services.repositories.users.update(disabled.id, { disabled: true });
+    const toDisabled = await t.app.inject({ method: 'POST', url: `/api/tickets/${ticketId}/claim`, headers: adminHeaders(), payload: { assigneeId: disabled.id } });
+    expect(toDisabled.statusCode).toBe(400);
     expect((await toDana(adminHeaders())).json()).toMatchObject({ status: 'claimed', assigneeId: dana.id });
   });
 });

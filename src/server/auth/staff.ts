@@ -2,8 +2,9 @@
  * Who of the team is calling: an agent or admin account, with the JWT `POST /api/auth/login` hands out, or an
  * integration with the admin key. Tokens are signed with a key derived from SECRET_KEY (JWT_ALGORITHM) and
  * expire after JWT_EXPIRATION_HOURS; each request checks the account again, so a disabled or deleted account is
- * shut out at once rather than when its token runs out. Every failure is the same 401, so a caller learns
- * nothing about which accounts exist.
+ * shut out at once rather than when its token runs out, and a new password ends every token issued before it (a
+ * token carries a keyed digest of the password hash it was issued under). Every failure is the same 401, so a
+ * caller learns nothing about which accounts exist.
  */
 import { createHmac } from 'node:crypto';
 import type { FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
@@ -43,7 +44,8 @@ const refused = (message: string) => new UnauthorizedError(message, { headers: c
 
 export class StaffAuth {
   private readonly sign: (payload: Record<string, unknown>) => string;
-  private readonly verify: (token: string) => { sub?: string };
+  private readonly verify: (token: string) => { sub?: string; pwv?: string };
+  private readonly key: Buffer;
   private readonly expiresInMs: number;
   private readonly adminKey: string | undefined;
 
@@ -52,10 +54,11 @@ export class StaffAuth {
     private readonly users: UserRepository,
   ) {
     const { secretKey, jwtAlgorithm, jwtExpirationHours, adminApiKey } = settings.security;
-    const key = staffTokenKey(secretKey);
+    const key = (this.key = staffTokenKey(secretKey));
     this.expiresInMs = jwtExpirationHours * 3_600_000;
     this.sign = createSigner({ key, algorithm: jwtAlgorithm, expiresIn: this.expiresInMs, iss: ISSUER, aud: AUDIENCE });
-    this.verify = createVerifier({ key, algorithms: [jwtAlgorithm], allowedIss: ISSUER, allowedAud: AUDIENCE, requiredClaims: ['sub', 'exp'] });
+    // fast-jwt checks iss and aud only when present: requiring them makes a token of another purpose fail.
+    this.verify = createVerifier({ key, algorithms: [jwtAlgorithm], allowedIss: ISSUER, allowedAud: AUDIENCE, requiredClaims: ['sub', 'exp', 'iss', 'aud', 'pwv'] });
     this.adminKey = adminApiKey?.trim() || undefined;
   }
 
@@ -65,7 +68,7 @@ export class StaffAuth {
     const matches = await verifyPassword(found?.passwordHash ?? (await decoyHash()), password);
     if (!found || !matches || found.user.disabled) throw refused('The e-mail or the password is not right.');
     await this.users.recordLogin(found.user.id);
-    const token = this.sign({ sub: found.user.id, role: found.user.role });
+    const token = this.sign({ sub: found.user.id, role: found.user.role, pwv: this.passwordVersion(found.passwordHash) });
     return { token, expiresAt: new Date(Date.now() + this.expiresInMs), user: found.user };
   }
 
@@ -86,14 +89,20 @@ export class StaffAuth {
   }
 
   private async accountOf(token: string): Promise<User> {
-    let subject: string | undefined;
+    const expired = () => refused('The token is not valid or has expired: log in again.');
+    let claims: { sub?: string; pwv?: string };
     try {
-      subject = this.verify(token).sub;
+      claims = this.verify(token);
     } catch {
-      throw refused('The login token is not valid or has expired: log in again.');
+      throw expired();
     }
-    const user = subject ? await this.users.get(subject) : null;
-    if (!user || user.disabled) throw refused('The login token is not valid or has expired: log in again.');
-    return user;
+    const found = claims.sub ? await this.users.credentialsById(claims.sub) : null;
+    if (!found || found.user.disabled || claims.pwv !== this.passwordVersion(found.passwordHash)) throw expired();
+    return found.user;
+  }
+
+  /** Changes with the password; reveals nothing of the hash. */
+  private passwordVersion(passwordHash: string): string {
+    return createHmac('sha256', this.key).update(passwordHash).digest('base64url').slice(0, 16);
   }
 }

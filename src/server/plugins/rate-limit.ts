@@ -1,7 +1,8 @@
 /**
  * Rate limiting from RATE_LIMIT_*: a fixed window of RATE_LIMIT_REQUESTS per RATE_LIMIT_PERIOD per client,
  * counted in memory on one instance or in Redis when instances share it. Probes (/health*, /metrics) are not
- * limited: an orchestrator polling them must never be locked out.
+ * limited: an orchestrator polling them must never be locked out. RATE_LIMIT_ENABLED=false lifts the general
+ * limit only: a route with a limit of its own (POST /api/auth/login) keeps it.
  */
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance } from 'fastify';
@@ -15,9 +16,9 @@ import { isProbe } from '../probes.js';
 export const rateLimitPlugin = fp(
   async (app: FastifyInstance, options: { settings: Settings['rateLimit']; redis?: Redis }) => {
     const { settings, redis } = options;
-    if (!settings.enabled) return;
     await app.register(rateLimit, {
-      global: true,
+      // Off, it still limits the routes that set their own limit (logging in: guessing passwords).
+      global: settings.enabled,
       max: settings.max,
       timeWindow: settings.windowMs,
       ...(settings.storage === 'redis' && redis ? { redis, nameSpace: 'frontline:ratelimit:' } : {}),

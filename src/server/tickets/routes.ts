@@ -50,7 +50,7 @@ const ticketView = z.object({
 const replyBody = z
   .object({
     content: z.string().trim().min(1).max(MAX_MESSAGE_CHARS).describe('What the customer reads'),
-    author: z.string().trim().min(1).max(100).optional().describe("The name the customer sees (default: the account's display name, else Support team)"),
+    author: z.string().trim().min(1).max(100).optional().describe("With the admin key: the name the customer sees (default: Support team). An account always signs with its own name"),
   })
   .strict();
 
@@ -157,8 +157,12 @@ export async function ticketRoutes(app: FastifyInstance, options: { services: Se
     },
     async (request, reply) => {
       const caller = request.staff!;
-      const author = request.body.author ?? (caller.kind === 'account' ? caller.user.displayName : DEFAULT_AUTHOR);
-      const { message } = await agentService.handoff.reply(request.params.id, { content: request.body.content, author });
+      if (caller.kind === 'account' && request.body.author !== undefined) {
+        throw new ValidationError('A message from an account is signed with its own name: leave out "author"');
+      }
+      const author = caller.kind === 'account' ? caller.user.displayName : (request.body.author ?? DEFAULT_AUTHOR);
+      const authorId = caller.kind === 'account' ? caller.user.id : null;
+      const { message } = await agentService.handoff.reply(request.params.id, { content: request.body.content, author, authorId });
       return reply.code(201).send(toApiMessage(message));
     },
   );
@@ -183,6 +187,8 @@ export async function ticketRoutes(app: FastifyInstance, options: { services: Se
         throw new ForbiddenError('Only an admin may assign a ticket to someone else');
       }
       const assignee = assigneeId ?? accountOf(request, 'claiming without assigneeId').id;
+      const account = await repositories.users.get(assignee);
+      if (!account || account.disabled) throw new ValidationError(`No active account has the id ${assignee}`);
       return toTicketView(await repositories.tickets.claim(request.params.id, assignee));
     },
   );

@@ -8,7 +8,7 @@
  *
  * Frames, JSON both ways (DESIGN.md section 2):
  *   client: { type: "message", message, id? }   { type: "typing" }   { type: "ping" }
- *   server: { type: "ready", sessionId }   { type: "typing" }   { type: "token", delta, id? }
+ *   server: { type: "ready", sessionId, status }   { type: "typing" }   { type: "token", delta, id? }
  *           { type: "reply", id?, ...turn result }   { type: "error", code, message, id? }   { type: "pong" }
  *           and, from the team (tickets API, on any instance): { type: "agent_joined", author } when a human takes
  *           the conversation over, { type: "message", role: "agent", author, content, id, ... } for what they
@@ -168,14 +168,17 @@ class Connection {
     const sessionId = this.services.tokens.sessionIdOf(token);
     try {
       if (!sessionId) throw new UnauthorizedError('Invalid session token');
-      await authorizeSession(this.services, sessionId, token, clientOf(this.request));
+      const session = await authorizeSession(this.services, sessionId, token, clientOf(this.request));
+      // Closed while the check ran: nothing to listen for (a listener now would outlive the socket).
+      if (this.controller.signal.aborted) return;
       clearTimeout(this.authTimer);
       this.sessionId = sessionId;
       this.token = token;
-      this.stopListening ??= this.services.sessionStore.subscribe(sessionId, (event) => {
+      this.stopListening = this.services.sessionStore.subscribe(sessionId, (event) => {
         this.relayed = this.relayed.then(() => this.relay(event));
       });
-      send(this.socket, { type: 'ready', sessionId });
+      // The status tells a client that reconnects whether a human has the conversation now.
+      send(this.socket, { type: 'ready', sessionId, status: session.status });
     } catch (error) {
       const described = toStreamError(error, this.request.id, this.request.log);
       send(this.socket, { type: 'error', ...described });
@@ -185,7 +188,8 @@ class Connection {
 
   /** What the team does reaches the customer at once; a message's text is read from the transcript. */
   private async relay(event: SessionEvent): Promise<void> {
-    if (event.type !== 'agent_message') return send(this.socket, event);
+    if (event.type === 'agent_joined') return send(this.socket, { type: 'agent_joined', author: event.author });
+    if (event.type === 'resolved') return send(this.socket, { type: 'resolved' });
     try {
       const message = await this.services.repositories.messages.get(event.messageId);
       if (message) send(this.socket, { type: 'message', ...toApiMessage(message) });
@@ -208,7 +212,8 @@ class Connection {
     }
     if (frame.type === 'ping') return send(this.socket, { type: 'pong' });
     if (frame.type === 'auth') {
-      if (!this.sessionId) void this.authenticate(frame.token);
+      // Frames after it (a second auth among them) wait for this one to be checked.
+      if (!this.sessionId) this.authenticating = this.authenticate(frame.token).finally(() => (this.authenticating = undefined));
       return;
     }
     if (!this.sessionId) {

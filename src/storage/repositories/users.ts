@@ -114,6 +114,12 @@ export function createUserRepository({ db, now }: RepositoryContext) {
       return row ? { user: toUser(row), passwordHash: row.password_hash } : null;
     },
 
+    /** The same by id, for checking a login token against the password it was issued under. */
+    async credentialsById(id: string): Promise<{ user: User; passwordHash: string } | null> {
+      const row = await db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+      return row ? { user: toUser(row), passwordHash: row.password_hash } : null;
+    },
+
     /** Newest first. */
     async list(query: UserListQuery = {}): Promise<Page<User>> {
       const limit = pageSize(query.limit);
