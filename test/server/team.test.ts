@@ -126,6 +126,14 @@ describe('managing accounts', () => {
     expect((await login('lee@example.com', password)).statusCode).toBe(401);
     const taken = await t.app.inject({ method: 'POST', url: '/api/users', headers: admin, payload: { email: 'LEE@example.com', displayName: 'Lee 2' } });
     expect(taken.statusCode).toBe(409);
+
+    // Dana is the only admin: she cannot be demoted or disabled until there is another.
+    const lastAdmin = await t.app.inject({ method: 'PATCH', url: `/api/users/${dana.id}`, headers: adminHeaders(), payload: { role: 'agent' } });
+    expect(lastAdmin.statusCode).toBe(409);
+    expect(lastAdmin.json().error.message).toMatch(/last active admin/);
+    const second = (await t.app.inject({ method: 'POST', url: '/api/users', headers: admin, payload: { email: 'ada@example.com', displayName: 'Ada', role: 'admin' } })).json();
+    const demoted = await t.app.inject({ method: 'PATCH', url: `/api/users/${second.user.id}`, headers: admin, payload: { role: 'agent' } });
+    expect(demoted.json()).toMatchObject({ role: 'agent' });
   });
 
   it('keeps agents out of account management and refuses weak passwords', async () => {

@@ -304,6 +304,8 @@ export function repositoryConformance(name: string, open: () => Promise<Database
         await expect(user('aLiCe@EXAMPLE.com')).rejects.toBeInstanceOf(ConflictError);
         expect(await db.repos.users.findCredentials('alice@EXAMPLE.com')).toEqual({ user: u, passwordHash: 'argon2:x' });
         expect(await db.repos.users.findCredentials('nobody@example.com')).toBeNull();
+        expect(await db.repos.users.credentialsById(u.id)).toEqual({ user: u, passwordHash: 'argon2:x' });
+        expect(await db.repos.users.credentialsById('missing')).toBeNull();
       });
 
       it('records logins, updates, lists and counts', async () => {
@@ -321,6 +323,8 @@ export function repositoryConformance(name: string, open: () => Promise<Database
         expect((await db.repos.users.list({ cursor: page.nextCursor })).items.map((x) => x.email)).toEqual(['agent@example.com']);
         expect((await db.repos.users.list({ role: 'admin' })).items).toHaveLength(1);
         expect(await db.repos.users.count()).toBe(2);
+        expect(await db.repos.users.countActive('admin')).toBe(0); // the one admin is disabled
+        expect(await db.repos.users.countActive('agent')).toBe(1);
       });
     });
 

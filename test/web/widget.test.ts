@@ -105,6 +105,21 @@ describe('the <frontline-chat> widget', () => {
     await page.locator('frontline-chat .note', { hasText: 'resolved' }).waitFor();
   });
 
+  it('comes back after the connection drops, with what the team wrote meanwhile', async () => {
+    const page = await openSite();
+    await ask(page, 'Can I speak to a human?');
+    await expect.poll(() => page.locator('frontline-chat .msg.assistant').last().textContent()).toMatch(/team/i);
+    const ticketId = (await t.app.inject({ method: 'GET', url: '/api/tickets?order=desc&limit=1', headers: adminHeaders() })).json().tickets[0].id;
+
+    // The connection drops (closed under the widget, as a network failure would).
+    await page.locator('frontline-chat').evaluate((chat) => (chat as unknown as { client: { socket: { close(code: number): void } } }).client.socket.close(3000));
+    await page.locator('frontline-chat .status', { hasText: 'reconnecting' }).waitFor();
+    // Written while the widget is away: no socket hears it.
+    await t.app.inject({ method: 'POST', url: `/api/tickets/${ticketId}/messages`, headers: adminHeaders(), payload: { content: 'Sorry for the wait!', author: 'Noor' } });
+    await page.locator('frontline-chat .status', { hasText: 'online' }).waitFor({ timeout: 10_000 });
+    await expect.poll(() => page.locator('frontline-chat .msg.agent').last().textContent()).toBe('NoorSorry for the wait!');
+  });
+
   it('shows markup in a reply as text: nothing a reply says can run in the host page', async () => {
     respond = () => ({ text: 'See <img src=x onerror="window.pwned=1"> and <b>this</b> [1].' });
     const page = await openSite();

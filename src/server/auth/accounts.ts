@@ -2,6 +2,7 @@
  * Agent and admin accounts, as the CLI (`frontline users …`) and the users API make them: the password is hashed
  * here and only here; one left out is generated and handed back once, to pass on to the colleague.
  */
+import { ConflictError } from '../../errors.js';
 import type { User, UserPatch, UserRepository, UserRole } from '../../storage/index.js';
 import { generatePassword, hashPassword } from './passwords.js';
 
@@ -27,8 +28,17 @@ export interface AccountChanges {
   password?: string;
 }
 
-/** Null when there is no such account. */
+/**
+ * Null when there is no such account. Refuses (ConflictError) to disable or demote the last active admin: nobody
+ * could manage accounts through the API any more (the CLI and the admin key still could).
+ */
 export async function updateAccount(users: UserRepository, id: string, changes: AccountChanges): Promise<User | null> {
+  if (changes.disabled === true || changes.role === 'agent') {
+    const target = await users.get(id);
+    if (target?.role === 'admin' && !target.disabled && (await users.countActive('admin')) <= 1) {
+      throw new ConflictError('This is the last active admin: make another admin first');
+    }
+  }
   const { password, ...rest } = changes;
   const patch: UserPatch = { ...rest, ...(password !== undefined ? { passwordHash: await hashPassword(password) } : {}) };
   return users.update(id, patch);

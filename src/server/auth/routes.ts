@@ -148,7 +148,7 @@ export async function authRoutes(app: FastifyInstance, options: { services: Serv
         body: z
           .object({ displayName: z.string().trim().min(1).max(100).optional(), role: z.enum(USER_ROLES).optional(), disabled: z.boolean().optional(), password: password.optional() })
           .strict(),
-        response: { 200: userView, ...errorResponses(400, 401, 403, 404, 429) },
+        response: { 200: userView, ...errorResponses(400, 401, 403, 404, 409, 429) },
         ...secured,
       },
     },

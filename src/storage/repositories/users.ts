@@ -136,6 +136,17 @@ export function createUserRepository({ db, now }: RepositoryContext) {
       return Number(row.count);
     },
 
+    /** Accounts of a role that may log in (not disabled). */
+    async countActive(role: UserRole): Promise<number> {
+      const row = await db
+        .selectFrom('users')
+        .select((eb) => eb.fn.countAll().as('count'))
+        .where('role', '=', role)
+        .where('disabled', '=', toBool(false))
+        .executeTakeFirstOrThrow();
+      return Number(row.count);
+    },
+
     /** Returns false when the user does not exist. */
     async recordLogin(id: string, at: Date = now()): Promise<boolean> {
       const result = await db

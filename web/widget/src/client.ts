@@ -1,8 +1,8 @@
 /**
  * The widget's link to Frontline: a session kept for the tab (sessionStorage), its transcript, and one WebSocket
  * that sends the customer's messages and brings back the agent's streamed replies and the team's messages. A
- * dropped connection comes back by itself (1 s, 2 s, 4 s … at most 15 s); a session the server no longer knows
- * is replaced by a new one.
+ * dropped connection comes back by itself (1 s, 2 s, 4 s … at most 15 s) and reads the transcript again, since what
+ * happened while it was away was not sent to it; a session the server no longer knows is replaced by a new one.
  */
 
 export interface Source {
@@ -37,6 +37,8 @@ export interface ClientOptions {
   customerSignature?: string;
   onFrame: (frame: ServerFrame) => void;
   onStatus: (status: 'connecting' | 'online' | 'offline') => void;
+  /** The whole transcript again, after a reconnection. */
+  onResync: (messages: StoredMessage[]) => void;
 }
 
 interface Credentials {
@@ -56,6 +58,7 @@ export class FrontlineClient {
   private backoffMs = 1000;
   private closed = false;
   private nextId = 1;
+  private connectedBefore = false;
 
   constructor(private readonly options: ClientOptions) {}
 
@@ -68,12 +71,10 @@ export class FrontlineClient {
     const saved = this.load();
     let history: StoredMessage[] = [];
     if (saved) {
-      const response = await fetch(`${this.options.server}/api/sessions/${saved.sessionId}/messages?limit=200`, {
-        headers: { authorization: `Bearer ${saved.token}` },
-      }).catch(() => undefined);
-      if (response?.ok) {
+      const transcript = await this.transcript(saved);
+      if (transcript) {
         this.credentials = saved;
-        history = ((await response.json()) as { messages: StoredMessage[] }).messages;
+        history = transcript;
       }
     }
     if (!this.credentials) await this.newSession();
@@ -93,6 +94,14 @@ export class FrontlineClient {
   close(): void {
     this.closed = true;
     this.socket?.close();
+  }
+
+  /** The conversation so far (its latest 200 messages), or undefined when the session is gone or unreachable. */
+  private async transcript(credentials: Credentials): Promise<StoredMessage[] | undefined> {
+    const response = await fetch(`${this.options.server}/api/sessions/${credentials.sessionId}/messages?limit=200`, {
+      headers: { authorization: `Bearer ${credentials.token}` },
+    }).catch(() => undefined);
+    return response?.ok ? ((await response.json()) as { messages: StoredMessage[] }).messages : undefined;
   }
 
   private async newSession(): Promise<void> {
@@ -130,7 +139,13 @@ export class FrontlineClient {
         this.ready = true;
         this.backoffMs = 1000;
         this.options.onStatus('online');
-        for (const queued of this.outbox.splice(0)) socket.send(queued);
+        // Back after a drop: the transcript first (what was missed), then what the customer wrote meanwhile.
+        const missed = this.connectedBefore ? this.transcript(this.credentials!) : Promise.resolve(undefined);
+        this.connectedBefore = true;
+        void missed.then((messages) => {
+          if (messages) this.options.onResync(messages);
+          for (const queued of this.outbox.splice(0)) socket.send(queued);
+        });
       }
       this.options.onFrame(frame);
     };

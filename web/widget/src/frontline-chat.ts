@@ -54,6 +54,12 @@ export class FrontlineChat extends HTMLElement {
       customerSignature: this.getAttribute('customer-signature') ?? undefined,
       onFrame: (frame) => this.onFrame(frame),
       onStatus: (status) => (this.statusLine.textContent = status === 'online' ? 'online' : status === 'connecting' ? 'connecting…' : 'reconnecting…'),
+      onResync: (messages) => {
+        this.log.replaceChildren();
+        this.typing = undefined;
+        this.streaming.clear();
+        messages.forEach((message) => this.show(message));
+      },
     });
     this.client.start().then(
       (history) => history.forEach((message) => this.show(message)),
