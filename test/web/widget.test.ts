@@ -3,17 +3,16 @@
  * embeds it: a page on another origin with one script tag and one element. It streams a cited answer, hands over
  * to a human whose messages arrive live, keeps the conversation across a reload, and shows HTML as text.
  */
-import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createScriptedModel, type CallOptions, type ScriptedResponse } from '../../src/llm/index.js';
 import type { TestApp } from '../helpers/app.js';
 import { addArticle, buildAgentApp, REFUND_ARTICLE } from '../agent/helpers.js';
 import { adminHeaders } from '../knowledge/service/helpers.js';
+import { launchChromium } from './browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 let respond: (call: CallOptions) => ScriptedResponse = () => ({ text: 'unset' });
 const model = createScriptedModel({ loop: true, steps: [(call) => respond(call)] });
 let site: http.Server;
@@ -22,7 +21,6 @@ let browser: Browser;
 let siteUrl: string;
 
 beforeAll(async () => {
-  if (!fs.existsSync(CHROMIUM)) throw new Error(`Chromium is missing at ${CHROMIUM}: install it with \`apt-get install -y chromium\` (.ci/run does)`);
   // The business's own site, on another origin than Frontline.
   let apiOrigin = '';
   site = http.createServer((_request, response) => {
@@ -37,11 +35,7 @@ beforeAll(async () => {
   await addArticle(t.app, 'Returns and refunds', REFUND_ARTICLE);
   await t.app.listen({ port: 0, host: '127.0.0.1' });
   apiOrigin = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    // Playwright gives the browser a fresh profile of its own; these keep it off the network it cannot reach here.
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 }, 60_000);
 afterAll(async () => {
   await browser?.close();
