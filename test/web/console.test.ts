@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAccount } from '../../src/server/auth/accounts.js';
 import type { TestApp } from '../helpers/app.js';
 import { buildAgentApp, startChat } from '../agent/helpers.js';
+import { ADMIN_KEY } from '../knowledge/service/helpers.js';
 import { CHROMIUM, launchChromium } from './browser.js';
 
 const PASSWORD = 'a long passphrase for the console test';
@@ -54,8 +55,11 @@ describe('the console', () => {
     await page.getByText('· yours').waitFor();
 
     await page.getByLabel('Your reply').fill('Hello, Noor here. Let me check order 771234.');
-    await page.getByRole('button', { name: 'Send' }).click();
+    await page.getByRole('button', { name: 'Send' }).dblclick(); // sent once all the same
     await page.locator('.transcript li.agent', { hasText: 'Let me check order 771234.' }).waitFor();
+    await page.waitForTimeout(300); // room for a second request, were there one
+    const stored = (await t.app.inject({ method: 'GET', url: `/api/tickets/${handed.ticketId}`, headers: { authorization: `Bearer ${ADMIN_KEY}` } })).json();
+    expect(stored.messages.filter((m: { role: string }) => m.role === 'agent')).toHaveLength(1);
     const seen = await t.app.inject({ method: 'GET', url: `/api/sessions/${chat.sessionId}/messages`, headers: chat.headers });
     expect(seen.json().messages.at(-1)).toMatchObject({ role: 'agent', author: 'Noor', content: 'Hello, Noor here. Let me check order 771234.' });
 

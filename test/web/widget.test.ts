@@ -25,7 +25,8 @@ beforeAll(async () => {
   let apiOrigin = '';
   site = http.createServer((_request, response) => {
     response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-    response.end(`<!doctype html><html><body><h1>Acme</h1>
+    // With rules that reach every element, as some sites have: the widget must stay where and how it is.
+    response.end(`<!doctype html><html><head><style>* { font-size: 40px; line-height: 3; } [open] { position: static; }</style></head><body><h1>Acme</h1>
       <script src="${apiOrigin}/widget.js" defer></script>
       <frontline-chat heading="Acme support" open></frontline-chat></body></html>`);
   });
@@ -33,6 +34,7 @@ beforeAll(async () => {
   siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
   t = await buildAgentApp({ CORS_ORIGINS: siteUrl }, model);
   await addArticle(t.app, 'Returns and refunds', REFUND_ARTICLE);
+  await addArticle(t.app, 'Warranty <img src=x onerror="window.pwned=2">', '# Warranty\nEvery product has a two-year warranty against manufacturing defects.');
   await t.app.listen({ port: 0, host: '127.0.0.1' });
   apiOrigin = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
   browser = await launchChromium();
@@ -48,6 +50,11 @@ async function openSite(): Promise<Page> {
   await page.goto(siteUrl);
   await page.locator('frontline-chat .status', { hasText: 'online' }).waitFor();
   return page;
+}
+
+/** Runs in the page: a computed style property of an element (the test itself has no DOM types). */
+function computedStyle(node: unknown, property: string): string {
+  return (globalThis as unknown as { getComputedStyle(node: unknown): Record<string, string> }).getComputedStyle(node)[property]!;
 }
 
 async function ask(page: Page, text: string): Promise<void> {
@@ -74,6 +81,9 @@ describe('the <frontline-chat> widget', () => {
     await expect.poll(() => answer.textContent()).toContain('within 30 days of delivery [1].');
     expect(await answer.locator('ol li').allTextContents()).toEqual(['Returns and refunds']);
     expect(await page.locator('frontline-chat .msg.customer').allTextContents()).toEqual(['How long do I have to return an item?']);
+    // The page's own rules do not move or restyle it.
+    expect(await page.locator('frontline-chat').evaluate(computedStyle, 'position')).toBe('fixed');
+    expect(await answer.evaluate(computedStyle, 'fontSize')).toBe('14px');
 
     await page.reload();
     await page.locator('frontline-chat .status', { hasText: 'online' }).waitFor();
@@ -99,7 +109,7 @@ describe('the <frontline-chat> widget', () => {
     await page.locator('frontline-chat .note', { hasText: 'resolved' }).waitFor();
   });
 
-  it('comes back after the connection drops, with what the team wrote meanwhile', async () => {
+  it('comes back after the connection drops, with what the team wrote and what the customer typed meanwhile', async () => {
     const page = await openSite();
     await ask(page, 'Can I speak to a human?');
     await expect.poll(() => page.locator('frontline-chat .msg.assistant').last().textContent()).toMatch(/team/i);
@@ -108,10 +118,43 @@ describe('the <frontline-chat> widget', () => {
     // The connection drops (closed under the widget, as a network failure would).
     await page.locator('frontline-chat').evaluate((chat) => (chat as unknown as { client: { socket: { close(code: number): void } } }).client.socket.close(3000));
     await page.locator('frontline-chat .status', { hasText: 'reconnecting' }).waitFor();
-    // Written while the widget is away: no socket hears it.
-    await t.app.inject({ method: 'POST', url: `/api/tickets/${ticketId}/messages`, headers: adminHeaders(), payload: { content: 'Sorry for the wait!', author: 'Noor' } });
+    // Written while the widget is away: no socket hears it. The customer types too.
+    await t.app.inject({ method: 'POST', url: `/api/tickets/${ticketId}/messages`, headers: adminHeaders(), payload: { content: 'Sorry for the wait!', author: '<b>Noor</b>' } });
+    await ask(page, 'Typed while offline');
     await page.locator('frontline-chat .status', { hasText: 'online' }).waitFor({ timeout: 10_000 });
-    await expect.poll(() => page.locator('frontline-chat .msg.agent').last().textContent()).toBe('NoorSorry for the wait!');
+    const shown = () => page.locator('frontline-chat .msg').allTextContents();
+    await expect.poll(shown).toEqual([
+      'Can I speak to a human?',
+      expect.stringMatching(/team/i),
+      '<b>Noor</b>Sorry for the wait!', // a name is text too
+      'Typed while offline',
+    ]);
+    // ...and the message typed offline did reach the team, once.
+    const detail = (await t.app.inject({ method: 'GET', url: `/api/tickets/${ticketId}`, headers: adminHeaders() })).json();
+    expect(detail.messages.filter((m: { content: string }) => m.content === 'Typed while offline')).toHaveLength(1);
+    expect(await page.locator('frontline-chat b').count()).toBe(0);
+  });
+
+  it('keeps one chat when the page moves it, sends on Enter and breaks lines on Shift+Enter', async () => {
+    respond = () => ({ text: 'Every product has a two-year warranty [1].' });
+    const page = await openSite();
+    await page.locator('frontline-chat').evaluate((chat) => {
+      const parent = chat.parentElement!;
+      chat.remove();
+      parent.append(chat); // as frameworks do when they re-render
+    });
+    await page.locator('frontline-chat .status', { hasText: 'online' }).waitFor();
+    expect(await page.locator('frontline-chat .panel').count()).toBe(1);
+    const input = page.locator('frontline-chat textarea');
+    await input.fill('What warranty');
+    await input.press('Shift+Enter');
+    await input.pressSequentially('do you give?');
+    await input.press('Enter');
+    await expect.poll(() => page.locator('frontline-chat .msg.customer').allTextContents()).toEqual(['What warranty\ndo you give?']);
+    const answer = page.locator('frontline-chat .msg.assistant').last();
+    await expect.poll(() => answer.locator('ol li').allTextContents()).toContain('Warranty <img src=x onerror="window.pwned=2">');
+    expect(await page.locator('frontline-chat img').count()).toBe(0);
+    expect(await page.evaluate(() => (globalThis as { pwned?: number }).pwned)).toBeUndefined();
   });
 
   it('shows markup in a reply as text: nothing a reply says can run in the host page', async () => {

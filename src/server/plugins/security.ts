@@ -1,6 +1,6 @@
 /**
- * CORS from CORS_ORIGINS and security headers (helmet). The CSP allows what the docs UI, the console and the
- * widget need from this origin and nothing from elsewhere.
+ * CORS from CORS_ORIGINS and security headers (helmet). The CSP allows what the docs UI and the console need from
+ * this origin and nothing from elsewhere (a WebSocket only to this origin).
  */
 import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
@@ -32,12 +32,12 @@ export const securityPlugin = fp(
           scriptSrc: ["'self'"],
           styleSrc: ["'self'", "'unsafe-inline'"],
           imgSrc: ["'self'", 'data:'],
-          connectSrc: ["'self'", 'ws:', 'wss:'],
+          connectSrc: ["'self'"],
           frameAncestors: ["'self'"],
         },
       },
-      // The widget is embedded cross-origin; its assets must be loadable from other sites.
-      crossOriginResourcePolicy: { policy: 'cross-origin' },
+      // Only /widget.js is for other sites to load (its route says so); the API's cross-origin use is CORS's business.
+      crossOriginResourcePolicy: { policy: 'same-origin' },
     });
   },
   { name: 'frontline-security' },

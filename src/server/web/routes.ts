@@ -39,7 +39,11 @@ export async function webRoutes(app: FastifyInstance) {
 
   app.get('/widget.js', { schema: { tags: ['web'], summary: 'The chat widget to embed: <script src=".../widget.js" defer></script>' } }, async (request, reply) => {
     const asset = await widget();
-    reply.header('Cache-Control', 'public, max-age=300').header('ETag', asset.etag).type('application/javascript; charset=utf-8');
+    reply
+      .header('Cache-Control', 'public, max-age=300')
+      .header('ETag', asset.etag)
+      .header('Cross-Origin-Resource-Policy', 'cross-origin') // any site may embed it
+      .type('application/javascript; charset=utf-8');
     if (request.headers['if-none-match'] === asset.etag) return reply.code(304).send();
     return reply.send(asset.body);
   });

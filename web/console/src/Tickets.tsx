@@ -43,9 +43,13 @@ export function Tickets({ user }: { user: User }) {
 function Conversation({ ticketId, user, onChange }: { ticketId: string; user: User; onChange: () => void }) {
   const detail = usePolling(() => api<TicketDetail>(`/tickets/${ticketId}`), CONVERSATION_EVERY_MS, ticketId);
   const [error, setError] = useState<string>();
+  /** One action at a time: a double click sends one reply, not two. */
+  const [busy, setBusy] = useState(false);
   const ticket = detail.value;
 
   async function act(action: () => Promise<unknown>) {
+    if (busy) return;
+    setBusy(true);
     try {
       await action();
       setError(undefined);
@@ -53,6 +57,8 @@ function Conversation({ ticketId, user, onChange }: { ticketId: string; user: Us
       onChange();
     } catch (failed) {
       setError((failed as Error).message);
+    } finally {
+      setBusy(false);
     }
   }
 
@@ -84,8 +90,16 @@ function Conversation({ ticketId, user, onChange }: { ticketId: string; user: Us
           </dl>
         )}
         <div className="actions">
-          {ticket.status === 'open' && <button onClick={() => void act(() => post(`/tickets/${ticketId}/claim`))}>Take it</button>}
-          {open && <button onClick={() => void act(() => post(`/tickets/${ticketId}/resolve`))}>Resolve</button>}
+          {ticket.status === 'open' && (
+            <button disabled={busy} onClick={() => void act(() => post(`/tickets/${ticketId}/claim`))}>
+              Take it
+            </button>
+          )}
+          {open && (
+            <button disabled={busy} onClick={() => void act(() => post(`/tickets/${ticketId}/resolve`))}>
+              Resolve
+            </button>
+          )}
         </div>
       </header>
       <ol className="transcript">
@@ -100,7 +114,7 @@ function Conversation({ ticketId, user, onChange }: { ticketId: string; user: Us
       {open && (
         <form className="reply" onSubmit={reply}>
           <textarea name="content" aria-label="Your reply" placeholder={`Reply as ${user.displayName}…`} required />
-          <button>Send</button>
+          <button disabled={busy}>Send</button>
         </form>
       )}
     </section>

@@ -6,10 +6,13 @@
  *
  * Attributes: `server` (default: where widget.js came from), `heading`, `open` (start opened), `customer-id` and
  * `customer-signature` (a customer your backend vouches for; see CUSTOMER_IDENTITY_SECRET). Everything it shows is
- * set as text, never as HTML, so nothing a reply or a document says can run in the host page.
+ * set as text, never as HTML, so nothing a reply, a document title or a name says can run in the host page.
  */
 import { FrontlineClient, type ServerFrame, type Source, type StoredMessage } from './client.js';
 import { STYLES } from './styles.js';
+
+/** The server refuses longer messages (MAX_MESSAGE_CHARS). */
+const MAX_MESSAGE_CHARS = 4000;
 
 /** The origin widget.js was loaded from: the default server. */
 const SCRIPT_ORIGIN = (() => {
@@ -35,34 +38,49 @@ function chatIcon(): SVGSVGElement {
   return svg;
 }
 
+/** Our styles as a constructed sheet where the browser has them: a host page's CSP `style-src` does not block those. */
+function applyStyles(root: ShadowRoot): void {
+  if ('adoptedStyleSheets' in root && typeof CSSStyleSheet === 'function' && 'replaceSync' in CSSStyleSheet.prototype) {
+    const sheet = new CSSStyleSheet();
+    sheet.replaceSync(STYLES);
+    root.adoptedStyleSheets = [sheet];
+  } else {
+    root.append(element('style', undefined, STYLES));
+  }
+}
+
 export class FrontlineChat extends HTMLElement {
   private readonly root = this.attachShadow({ mode: 'open' });
   private client: FrontlineClient | undefined;
   private log!: HTMLDivElement;
+  private input!: HTMLTextAreaElement;
+  private launcher!: HTMLButtonElement;
   private statusLine!: HTMLSpanElement;
   private typing: HTMLDivElement | undefined;
   /** The reply being streamed, by the id of the message it answers. */
   private readonly streaming = new Map<string, HTMLDivElement>();
 
+  static get observedAttributes(): string[] {
+    return ['open'];
+  }
+
   connectedCallback(): void {
     if (this.client) return;
-    this.render();
+    if (!this.log) this.render(); // once: an element moved in the page keeps its shadow tree
     const server = (this.getAttribute('server') ?? SCRIPT_ORIGIN).replace(/\/+$/, '');
-    this.client = new FrontlineClient({
+    const client = new FrontlineClient({
       server,
       customerId: this.getAttribute('customer-id') ?? undefined,
       customerSignature: this.getAttribute('customer-signature') ?? undefined,
       onFrame: (frame) => this.onFrame(frame),
       onStatus: (status) => (this.statusLine.textContent = status === 'online' ? 'online' : status === 'connecting' ? 'connecting…' : 'reconnecting…'),
-      onResync: (messages) => {
-        this.log.replaceChildren();
-        this.typing = undefined;
-        this.streaming.clear();
-        messages.forEach((message) => this.show(message));
-      },
+      onResync: (messages, waiting) => this.showAll(messages, waiting),
+      onLost: (reason) =>
+        this.note(reason === 'ended' ? 'This conversation has ended; a new one is starting.' : 'This conversation cannot be continued from this browser.', true),
     });
-    this.client.start().then(
-      (history) => history.forEach((message) => this.show(message)),
+    this.client = client;
+    client.start().then(
+      (history) => this.client === client && this.showAll(history, []),
       (error: Error) => this.note(`The chat is unavailable: ${error.message}`, true),
     );
   }
@@ -72,43 +90,67 @@ export class FrontlineChat extends HTMLElement {
     this.client = undefined;
   }
 
+  attributeChangedCallback(): void {
+    if (!this.launcher) return;
+    const open = this.hasAttribute('open');
+    this.launcher.setAttribute('aria-expanded', String(open));
+    this.launcher.setAttribute('aria-label', open ? 'Close the chat' : 'Open the chat');
+  }
+
   private render(): void {
-    const style = element('style', undefined, STYLES);
+    applyStyles(this.root);
+    const frame = element('div', 'frame');
     const panel = element('div', 'panel');
+    panel.id = 'frontline-panel';
     const header = element('header');
     header.append(element('strong', undefined, this.getAttribute('heading') ?? 'Support'));
     this.statusLine = element('span', 'status', 'connecting…');
+    this.statusLine.setAttribute('role', 'status');
     header.append(this.statusLine);
     this.log = element('div', 'log');
     this.log.setAttribute('role', 'log');
     this.log.setAttribute('aria-live', 'polite');
     const form = element('form');
-    const input = element('textarea');
-    input.placeholder = 'Ask a question…';
-    input.setAttribute('aria-label', 'Your message');
-    form.append(input, element('button', undefined, 'Send'));
+    this.input = element('textarea');
+    this.input.placeholder = 'Ask a question…';
+    this.input.maxLength = MAX_MESSAGE_CHARS;
+    this.input.setAttribute('aria-label', 'Your message');
+    form.append(this.input, element('button', undefined, 'Send'));
     form.addEventListener('submit', (event) => {
       event.preventDefault();
-      this.submit(input);
+      this.submit();
     });
-    input.addEventListener('keydown', (event) => {
-      if (event.key === 'Enter' && !event.shiftKey) {
+    this.input.addEventListener('keydown', (event) => {
+      // Enter sends, Shift+Enter is a new line, and Enter that ends an IME composition (Japanese, Chinese…) is not a send.
+      if (event.key === 'Enter' && !event.shiftKey && !event.isComposing && event.keyCode !== 229) {
         event.preventDefault();
-        this.submit(input);
+        this.submit();
+      }
+    });
+    panel.addEventListener('keydown', (event) => {
+      if (event.key === 'Escape') {
+        this.removeAttribute('open');
+        this.launcher.focus();
       }
     });
     panel.append(header, this.log, form);
-    const launcher = element('button', 'launcher');
-    launcher.append(chatIcon());
-    launcher.setAttribute('aria-label', 'Open the chat');
-    launcher.addEventListener('click', () => this.toggleAttribute('open'));
-    this.root.append(style, panel, launcher);
+    this.launcher = element('button', 'launcher');
+    this.launcher.append(chatIcon());
+    this.launcher.setAttribute('aria-controls', panel.id);
+    this.launcher.addEventListener('click', () => {
+      this.toggleAttribute('open');
+      if (this.hasAttribute('open')) this.input.focus();
+    });
+    this.attributeChangedCallback();
+    frame.append(panel, this.launcher);
+    this.root.append(frame);
   }
 
-  private submit(input: HTMLTextAreaElement): void {
-    const text = input.value.trim();
+  private submit(): void {
+    const text = this.input.value.trim();
     if (!text || !this.client) return;
-    input.value = '';
+    if (text.length > MAX_MESSAGE_CHARS) return this.note(`A message can be at most ${MAX_MESSAGE_CHARS} characters.`, true);
+    this.input.value = '';
     this.show({ id: '', role: 'customer', content: text, sources: [] });
     this.client.send(text);
   }
@@ -122,21 +164,20 @@ export class FrontlineChat extends HTMLElement {
         this.setTyping(false);
         const key = frame.id ?? '';
         let bubble = this.streaming.get(key);
-        if (!bubble) this.streaming.set(key, (bubble = this.bubble('assistant')));
+        if (!bubble) {
+          this.streaming.set(key, (bubble = this.bubble('assistant')));
+          bubble.setAttribute('aria-busy', 'true'); // read out once complete, not token by token
+        }
         bubble.append(frame.delta);
         this.scrollToEnd();
         break;
       }
-      case 'reply': {
+      case 'reply':
         this.setTyping(false);
-        const key = frame.id ?? '';
-        const streamed = this.streaming.get(key);
-        this.streaming.delete(key);
-        streamed?.remove();
+        this.dropStreamed(frame.id);
         // The final reply is authoritative: it replaces what was streamed.
         if (frame.reply) this.show({ id: '', role: 'assistant', content: frame.reply, sources: frame.sources });
         break;
-      }
       case 'agent_joined':
         this.note(`${frame.author} joined the conversation`);
         break;
@@ -148,9 +189,25 @@ export class FrontlineChat extends HTMLElement {
         break;
       case 'error':
         this.setTyping(false);
-        this.note(frame.message, true);
+        this.dropStreamed(frame.id); // a reply cut short by an error is not an answer
+        this.note(frame.code === 'RATE_LIMITED' ? 'Too many messages at once: please wait a moment and send it again.' : frame.message, true);
         break;
     }
+  }
+
+  /** The whole conversation (the transcript, then what is typed but not sent yet), replacing what is shown. */
+  private showAll(messages: StoredMessage[], waiting: string[]): void {
+    this.log.replaceChildren();
+    this.typing = undefined;
+    this.streaming.clear();
+    messages.forEach((message) => this.show(message));
+    waiting.forEach((content) => this.show({ id: '', role: 'customer', content, sources: [] }));
+  }
+
+  private dropStreamed(id: string | undefined): void {
+    const key = id ?? '';
+    this.streaming.get(key)?.remove();
+    this.streaming.delete(key);
   }
 
   private show(message: StoredMessage): void {
