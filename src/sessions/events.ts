@@ -12,14 +12,22 @@ export type SessionEvent =
 
 export type SessionEventListener = (event: SessionEvent) => void;
 
-const EVENT_TYPES: ReadonlySet<string> = new Set(['agent_joined', 'agent_message', 'resolved']);
+/** Rebuilt field by field, so nothing but these fields travels on: undefined for anything else. */
+function toEvent(value: Record<string, unknown>): SessionEvent | undefined {
+  const { type, author, messageId } = value;
+  if (type === 'resolved') return { type };
+  if (typeof author !== 'string') return undefined;
+  if (type === 'agent_joined') return { type, author };
+  if (type === 'agent_message' && typeof messageId === 'string') return { type, messageId, author };
+  return undefined;
+}
 
 /** An event as published, or undefined for anything else on the channel (another version, a stray message). */
 export function parseSessionEvent(raw: string): { sessionId: string; event: SessionEvent } | undefined {
   try {
-    const value = JSON.parse(raw) as { sessionId?: unknown; event?: { type?: unknown } };
-    if (typeof value.sessionId !== 'string' || !EVENT_TYPES.has(String(value.event?.type))) return undefined;
-    return { sessionId: value.sessionId, event: value.event as SessionEvent };
+    const value = JSON.parse(raw) as { sessionId?: unknown; event?: unknown };
+    const event = value.event && typeof value.event === 'object' ? toEvent(value.event as Record<string, unknown>) : undefined;
+    return typeof value.sessionId === 'string' && event ? { sessionId: value.sessionId, event } : undefined;
   } catch {
     return undefined;
   }

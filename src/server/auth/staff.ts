@@ -11,7 +11,7 @@ import type { FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import { createSigner, createVerifier } from 'fast-jwt';
 import type { Settings } from '../../config/index.js';
 import { UnauthorizedError } from '../../errors.js';
-import { normalizeEmail, type User, type UserRepository } from '../../storage/index.js';
+import type { User, UserRepository } from '../../storage/index.js';
 import { adminKeyMatches } from './admin.js';
 import { bearerToken } from './bearer.js';
 import { decoyHash, verifyPassword } from './passwords.js';
@@ -64,7 +64,7 @@ export class StaffAuth {
 
   /** Checks e-mail and password; the same refusal for an unknown e-mail, a wrong password and a disabled account. */
   async login(email: string, password: string): Promise<LoginResult> {
-    const found = await this.users.findCredentials(normalizeEmail(email));
+    const found = await this.users.findCredentials(email); // compares e-mails case-insensitively itself
     const matches = await verifyPassword(found?.passwordHash ?? (await decoyHash()), password);
     if (!found || !matches || found.user.disabled) throw refused('The e-mail or the password is not right.');
     await this.users.recordLogin(found.user.id);
